@@ -1,0 +1,466 @@
+"""Accounts (客户档案) and what hangs off them: contacts, interactions, complaints, orders, surveys."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
+
+from .roles import is_administrator
+from .validators import CREDIT_CODE_REGEX, normalise_credit_code, validate_credit_code
+
+
+class Region(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    directors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="directed_regions", verbose_name=_("directors")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="teams", verbose_name=_("region")
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="kam_teams", verbose_name=_("members")
+    )
+    directors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="directed_teams", verbose_name=_("directors")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self):
+        return self.name
+
+
+class AccountQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AccountQuerySet:
+        """The one visibility rule: who may see which account.
+
+        Administrators see every account. Anyone else sees the accounts they own, the accounts whose
+        account team they are on, every account in a region they direct, and every account owned by
+        a member of a team they direct. Written as subqueries so the result has no duplicates and
+        stays one query.
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if is_administrator(user):
+            return self.all()
+        team_memberships = Account.account_team.through.objects.filter(user_id=user.pk)
+        directed_members = Team.members.through.objects.filter(team__directors=user.pk)
+        return self.filter(
+            Q(owner_id=user.pk)
+            | Q(pk__in=team_memberships.values("account_id"))
+            | Q(region_id__in=Region.objects.filter(directors=user.pk).values("pk"))
+            | Q(owner_id__in=directed_members.values("user_id"))
+        )
+
+
+class AccountChildQuerySet(models.QuerySet):
+    """For every model that belongs to an account: visible exactly when its account is."""
+
+    def visible_to(self, user):
+        if user is not None and user.is_authenticated and user.is_active and is_administrator(user):
+            return self.all()
+        return self.filter(account_id__in=Account.objects.visible_to(user).values("pk"))
+
+
+class Account(models.Model):
+    class OwnershipType(models.TextChoices):
+        GOVERNMENT = "government", _("Government / public body")
+        STATE_OWNED = "state_owned", _("State-owned")
+        JOINT_STOCK = "joint_stock", _("Joint-stock / listed")
+        PRIVATE = "private", _("Private")
+        FOREIGN = "foreign", _("Foreign-invested")
+
+    class Industry(models.TextChoices):
+        MANUFACTURING = "manufacturing", _("Manufacturing")
+        REAL_ESTATE = "real_estate", _("Real estate")
+        CONSTRUCTION = "construction", _("Construction")
+        ENERGY = "energy", _("Energy")
+        FINANCE = "finance", _("Finance")
+        HEALTHCARE = "healthcare", _("Healthcare")
+        IT = "it", _("Information technology")
+        LOGISTICS = "logistics", _("Logistics")
+        RETAIL = "retail", _("Retail")
+        EDUCATION = "education", _("Education")
+        PUBLIC_SECTOR = "public_sector", _("Public sector")
+
+    class Channel(models.TextChoices):
+        DIRECT = "direct", _("Direct")
+        AGENT = "agent", _("Through an agent")
+
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        ACTIVE = "active", _("Active")
+        DORMANT = "dormant", _("Dormant")
+        LOST = "lost", _("Lost")
+        BLACKLISTED = "blacklisted", _("Blacklisted")
+
+    name = models.CharField(_("legal name"), max_length=200, help_text=_("Full registered name, usually Chinese."))
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[validate_credit_code],
+        help_text=_("18 characters (GB 32100-2015); leave empty if unknown."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subsidiaries",
+        verbose_name=_("parent account"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_accounts",
+        verbose_name=_("account manager"),
+    )
+    account_team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="team_accounts", verbose_name=_("account team")
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts", verbose_name=_("region")
+    )
+    industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, blank=True)
+    ownership_type = models.CharField(_("ownership type"), max_length=20, choices=OwnershipType.choices, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.DIRECT)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROSPECT)
+    registered_capital = models.DecimalField(
+        _("registered capital (CNY)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~Q(credit_code=""), name="account_credit_code_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_code="") | Q(credit_code__regex=CREDIT_CODE_REGEX),
+                name="account_credit_code_format",
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="account_not_own_parent"),
+            models.CheckConstraint(condition=Q(registered_capital__gte=0), name="account_capital_non_negative"),
+            models.CheckConstraint(condition=~Q(name=""), name="account_name_not_empty"),
+        ]
+        indexes = [
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="account_name_trgm"),
+            GinIndex(OpClass(Upper("short_name"), name="gin_trgm_ops"), name="account_short_name_trgm"),
+            models.Index(fields=["credit_code"], name="account_credit_code_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["owner", "name"], name="account_owner_name"),
+            models.Index(fields=["region", "name"], name="account_region_name"),
+            models.Index(fields=["status"], name="account_status"),
+            models.Index(fields=["industry"], name="account_industry"),
+            models.Index(fields=["-updated_at"], name="account_updated"),
+        ]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+    def clean(self):
+        super().clean()
+        self.credit_code = normalise_credit_code(self.credit_code)
+        self.name = (self.name or "").strip()
+        if self.parent_id:
+            ancestor, seen = self.parent, set()
+            while ancestor is not None:
+                if ancestor.pk == self.pk and self.pk is not None:
+                    raise ValidationError(
+                        {"parent": _("An account cannot be its own parent, directly or through its subsidiaries.")}
+                    )
+                if ancestor.pk in seen:  # an existing cycle elsewhere; stop walking
+                    break
+                seen.add(ancestor.pk)
+                ancestor = ancestor.parent
+
+
+class Contact(models.Model):
+    class DecisionRole(models.TextChoices):
+        DECISION_MAKER = "decision_maker", _("Decision maker")
+        INFLUENCER = "influencer", _("Influencer")
+        USER = "user", _("User")
+        GATEKEEPER = "gatekeeper", _("Gatekeeper")
+
+    class ContactMethod(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+        WECHAT = "wechat", _("WeChat")
+        VISIT = "visit", _("In person")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("account"))
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    decision_role = models.CharField(_("decision role"), max_length=20, choices=DecisionRole.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    preferred_contact_method = models.CharField(
+        _("preferred contact method"), max_length=10, choices=ContactMethod.choices, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = AccountChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="contact_name_not_empty")]
+
+    def __str__(self):
+        return f"{self.name} ({self.title})" if self.title else self.name
+
+
+class Interaction(models.Model):
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        CALL = "call", _("Call")
+        MEETING = "meeting", _("Meeting")
+        EMAIL = "email", _("E-mail")
+        WECHAT = "wechat", _("WeChat")
+        OTHER = "other", _("Other")
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("account")
+    )
+    contacts = models.ManyToManyField(Contact, blank=True, related_name="interactions", verbose_name=_("contacts"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interactions", verbose_name=_("author")
+    )
+    summary = models.TextField(_("summary"))
+    outcome = models.TextField(_("outcome"), blank=True)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    next_step_due = models.DateField(_("next step due"), null=True, blank=True)
+    created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+
+    objects = AccountChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        constraints = [
+            models.CheckConstraint(condition=~Q(summary=""), name="interaction_summary_not_empty"),
+            models.CheckConstraint(
+                condition=Q(next_step_due__isnull=True) | ~Q(next_step=""),
+                name="interaction_due_date_needs_next_step",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "-occurred_at"], name="interaction_account_time")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.account} · {self.occurred_at:%Y-%m-%d}"
+
+
+class Complaint(models.Model):
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+        WECHAT = "wechat", _("WeChat")
+        VISIT = "visit", _("In person")
+        LETTER = "letter", _("Letter")
+        OTHER = "other", _("Other")
+
+    class Category(models.TextChoices):
+        QUALITY = "quality", _("Product quality")
+        DELIVERY = "delivery", _("Delivery")
+        BILLING = "billing", _("Billing")
+        SERVICE = "service", _("Service")
+        OTHER = "other", _("Other")
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+        CRITICAL = "critical", _("Critical")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    # Which status may follow which. Resolved and closed complaints may be reopened.
+    TRANSITIONS = {
+        Status.OPEN: {Status.IN_PROGRESS, Status.RESOLVED},
+        Status.IN_PROGRESS: {Status.RESOLVED},
+        Status.RESOLVED: {Status.CLOSED, Status.OPEN},
+        Status.CLOSED: {Status.OPEN},
+    }
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="complaints", verbose_name=_("account"))
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="complaints", verbose_name=_("contact")
+    )
+    received_at = models.DateTimeField(_("received at"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    description = models.TextField(_("description"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_complaints",
+        verbose_name=_("handler"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="logged_complaints",
+        verbose_name=_("logged by"),
+    )
+    created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = AccountChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        constraints = [
+            models.CheckConstraint(condition=~Q(description=""), name="complaint_description_not_empty"),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "in_progress"]) | Q(resolved_at__isnull=False),
+                name="complaint_resolved_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("received_at")),
+                name="complaint_resolved_after_received",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-received_at"], name="complaint_account_time"),
+            models.Index(fields=["status"], name="complaint_status", condition=Q(status__in=["open", "in_progress"])),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} · {self.account} · {self.received_at:%Y-%m-%d}"
+
+    def allowed_next_statuses(self) -> list[str]:
+        return sorted(self.TRANSITIONS[self.status], key=list(self.Status.values).index)
+
+
+class Order(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="orders", verbose_name=_("account"))
+    number = models.CharField(_("order number"), max_length=40, unique=True)
+    order_date = models.DateField(_("order date"))
+    product_line = models.CharField(_("product line"), max_length=100, blank=True)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    gross_profit = models.DecimalField(_("gross profit (CNY)"), max_digits=14, decimal_places=2)
+    invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    paid_date = models.DateField(_("paid date"), null=True, blank=True)
+
+    objects = AccountChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-order_date", "-pk"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="order_amount_non_negative"),
+            models.CheckConstraint(condition=Q(gross_profit__lte=F("amount")), name="order_profit_within_amount"),
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=True) | Q(invoice_date__isnull=True) | Q(due_date__gte=F("invoice_date")),
+                name="order_due_after_invoice",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_date__isnull=True) | Q(invoice_date__isnull=False),
+                name="order_paid_needs_invoice",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_date__isnull=True) | Q(paid_date__gte=F("invoice_date")),
+                name="order_paid_after_invoice",
+            ),
+        ]
+        indexes = [
+            # Covering index: 12/24-month aggregates per account read the index only.
+            models.Index(
+                fields=["account", "order_date"],
+                include=["amount", "gross_profit", "due_date", "paid_date"],
+                name="order_account_date_covering",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class SatisfactionSurvey(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="surveys", verbose_name=_("account"))
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="surveys", verbose_name=_("contact")
+    )
+    sent_on = models.DateField(_("sent on"))
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(
+        _("score (0–10)"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+
+    objects = AccountChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_on", "-pk"]
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=10), name="survey_score_range"),
+            models.CheckConstraint(
+                condition=Q(answered_on__isnull=True) | Q(answered_on__gte=F("sent_on")),
+                name="survey_answered_after_sent",
+            ),
+            models.CheckConstraint(
+                condition=Q(answered_on__isnull=True, score__isnull=True)
+                | Q(answered_on__isnull=False, score__isnull=False),
+                name="survey_score_iff_answered",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "-sent_on"], name="survey_account_sent")]
+
+    def __str__(self):
+        return f"{self.account} · {self.sent_on}"

@@ -1,0 +1,22 @@
+"""Production: refuses to start without its secrets; passes ``manage.py check --deploy``."""
+
+from .base import *  # noqa: F403
+import environ
+
+from .base import env
+
+DEBUG = False
+SECRET_KEY = env("SECRET_KEY")  # no default: a missing key stops the process
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")  # no default either
+if not ALLOWED_HOSTS:
+    raise environ.ImproperlyConfigured("ALLOWED_HOSTS must list the host names KAM is served on")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
