@@ -34,7 +34,12 @@ class Region(models.Model):
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="teams", verbose_name=_("region")
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="teams",
+        verbose_name=_("region"),
     )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="kam_teams", verbose_name=_("members")
@@ -116,7 +121,9 @@ class Account(models.Model):
         LOST = "lost", _("Lost")
         BLACKLISTED = "blacklisted", _("Blacklisted")
 
-    name = models.CharField(_("legal name"), max_length=200, help_text=_("Full registered name, usually Chinese."))
+    name = models.CharField(
+        _("legal name"), max_length=200, help_text=_("Full registered name, usually Chinese.")
+    )
     short_name = models.CharField(_("short name"), max_length=100, blank=True)
     credit_code = models.CharField(
         _("unified social credit code"),
@@ -143,10 +150,17 @@ class Account(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="team_accounts", verbose_name=_("account team")
     )
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts", verbose_name=_("region")
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name=_("region"),
     )
     industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, blank=True)
-    ownership_type = models.CharField(_("ownership type"), max_length=20, choices=OwnershipType.choices, blank=True)
+    ownership_type = models.CharField(
+        _("ownership type"), max_length=20, choices=OwnershipType.choices, blank=True
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.DIRECT)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROSPECT)
     registered_capital = models.DecimalField(
@@ -176,13 +190,17 @@ class Account(models.Model):
                 name="account_credit_code_format",
             ),
             models.CheckConstraint(condition=~Q(parent=F("pk")), name="account_not_own_parent"),
-            models.CheckConstraint(condition=Q(registered_capital__gte=0), name="account_capital_non_negative"),
+            models.CheckConstraint(
+                condition=Q(registered_capital__gte=0), name="account_capital_non_negative"
+            ),
             models.CheckConstraint(condition=~Q(name=""), name="account_name_not_empty"),
         ]
         indexes = [
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="account_name_trgm"),
             GinIndex(OpClass(Upper("short_name"), name="gin_trgm_ops"), name="account_short_name_trgm"),
-            models.Index(fields=["credit_code"], name="account_credit_code_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["credit_code"], name="account_credit_code_prefix", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["owner", "name"], name="account_owner_name"),
             models.Index(fields=["region", "name"], name="account_region_name"),
             models.Index(fields=["status"], name="account_status"),
@@ -202,7 +220,11 @@ class Account(models.Model):
             while ancestor is not None:
                 if ancestor.pk == self.pk and self.pk is not None:
                     raise ValidationError(
-                        {"parent": _("An account cannot be its own parent, directly or through its subsidiaries.")}
+                        {
+                            "parent": _(
+                                "An account cannot be its own parent, directly or through its subsidiaries."
+                            )
+                        }
                     )
                 if ancestor.pk in seen:  # an existing cycle elsewhere; stop walking
                     break
@@ -223,10 +245,14 @@ class Contact(models.Model):
         WECHAT = "wechat", _("WeChat")
         VISIT = "visit", _("In person")
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("account"))
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("account")
+    )
     name = models.CharField(_("name"), max_length=100)
     title = models.CharField(_("title"), max_length=100, blank=True)
-    decision_role = models.CharField(_("decision role"), max_length=20, choices=DecisionRole.choices, blank=True)
+    decision_role = models.CharField(
+        _("decision role"), max_length=20, choices=DecisionRole.choices, blank=True
+    )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
@@ -259,11 +285,16 @@ class Interaction(models.Model):
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("account")
     )
-    contacts = models.ManyToManyField(Contact, blank=True, related_name="interactions", verbose_name=_("contacts"))
+    contacts = models.ManyToManyField(
+        Contact, blank=True, related_name="interactions", verbose_name=_("contacts")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     occurred_at = models.DateTimeField(_("when"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interactions", verbose_name=_("author")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="interactions",
+        verbose_name=_("author"),
     )
     summary = models.TextField(_("summary"))
     outcome = models.TextField(_("outcome"), blank=True)
@@ -326,14 +357,23 @@ class Complaint(models.Model):
         Status.CLOSED: {Status.OPEN},
     }
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="complaints", verbose_name=_("account"))
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="complaints", verbose_name=_("account")
+    )
     contact = models.ForeignKey(
-        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="complaints", verbose_name=_("contact")
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("contact"),
     )
     received_at = models.DateTimeField(_("received at"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
+    )
     description = models.TextField(_("description"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     resolution = models.TextField(_("resolution"), blank=True)
@@ -374,7 +414,9 @@ class Complaint(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "-received_at"], name="complaint_account_time"),
-            models.Index(fields=["status"], name="complaint_status", condition=Q(status__in=["open", "in_progress"])),
+            models.Index(
+                fields=["status"], name="complaint_status", condition=Q(status__in=["open", "in_progress"])
+            ),
         ]
 
     def __str__(self):
@@ -385,11 +427,15 @@ class Complaint(models.Model):
 
 
 class Order(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="orders", verbose_name=_("account"))
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="orders", verbose_name=_("account")
+    )
     number = models.CharField(_("order number"), max_length=40, unique=True)
     order_date = models.DateField(_("order date"))
     product_line = models.CharField(_("product line"), max_length=100, blank=True)
-    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    amount = models.DecimalField(
+        _("amount (CNY)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     gross_profit = models.DecimalField(_("gross profit (CNY)"), max_digits=14, decimal_places=2)
     invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
@@ -403,9 +449,13 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="order_amount_non_negative"),
-            models.CheckConstraint(condition=Q(gross_profit__lte=F("amount")), name="order_profit_within_amount"),
             models.CheckConstraint(
-                condition=Q(due_date__isnull=True) | Q(invoice_date__isnull=True) | Q(due_date__gte=F("invoice_date")),
+                condition=Q(gross_profit__lte=F("amount")), name="order_profit_within_amount"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=True)
+                | Q(invoice_date__isnull=True)
+                | Q(due_date__gte=F("invoice_date")),
                 name="order_due_after_invoice",
             ),
             models.CheckConstraint(
@@ -431,9 +481,16 @@ class Order(models.Model):
 
 
 class SatisfactionSurvey(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="surveys", verbose_name=_("account"))
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="surveys", verbose_name=_("account")
+    )
     contact = models.ForeignKey(
-        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="surveys", verbose_name=_("contact")
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="surveys",
+        verbose_name=_("contact"),
     )
     sent_on = models.DateField(_("sent on"))
     answered_on = models.DateField(_("answered on"), null=True, blank=True)

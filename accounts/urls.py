@@ -1,1 +1,13 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.account_list, name="list"),
+    path("<int:pk>/", views.account_detail, name="detail"),
+    path("<int:pk>/interactions/new/", views.interaction_create, name="interaction_create"),
+    path("<int:pk>/complaints/new/", views.complaint_create, name="complaint_create"),
+    path("complaints/<int:pk>/transition/", views.complaint_transition, name="complaint_transition"),
+]

@@ -1,2 +1,160 @@
+"""Account pages. Function views returning TemplateResponse; htmx requests get the named partial of
+the same template, so every page also works without JavaScript."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from . import selectors, services
+from .forms import ComplaintForm, ComplaintTransitionForm, InteractionForm
+from .models import Complaint
+
+PAGE_SIZE = 25
+
+
+@login_required
 def home(request):
-    pass
+    return redirect("accounts:list")
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def account_list(request):
+    filterset, accounts = selectors.account_list(user=request.user, data=request.GET)
+    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "accounts/account_list.html"
+    if request.htmx and request.htmx.target == "account-results":
+        template += "#results"
+    return TemplateResponse(
+        request, template, {"filter": filterset, "page": page, "querystring": query.urlencode()}
+    )
+
+
+def _account_page_context(request, account, *, interaction_form=None, complaint_form=None):
+    return {
+        "account": account,
+        **selectors.account_page(user=request.user, account=account),
+        "interaction_form": interaction_form or InteractionForm(account=account),
+        "complaint_form": complaint_form or ComplaintForm(account=account),
+        "transition_form": ComplaintTransitionForm(),
+    }
+
+
+@require_GET
+@login_required
+def account_detail(request, pk):
+    account = selectors.account_get(user=request.user, pk=pk)
+    return TemplateResponse(request, "accounts/account_detail.html", _account_page_context(request, account))
+
+
+def _apply_service_errors(form, error: ValidationError) -> None:
+    for field, field_errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_errors)
+
+
+def _account_section(request, account, partial, **forms):
+    """After a POST: htmx gets the refreshed section, a plain browser the whole page."""
+    template = "accounts/account_detail.html"
+    if request.htmx:
+        template += f"#{partial}"
+    return TemplateResponse(request, template, _account_page_context(request, account, **forms))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def interaction_create(request, pk):
+    account = selectors.account_get(user=request.user, pk=pk)
+    if request.method == "GET":
+        return _account_section(request, account, "activity")
+    form = InteractionForm(request.POST, account=account)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.interaction_log(
+                actor=request.user,
+                account=account,
+                kind=data["kind"],
+                occurred_at=data["occurred_at"],
+                summary=data["summary"],
+                outcome=data["outcome"],
+                contacts=data["contacts"],
+                next_step=data["next_step"],
+                next_step_due=data["next_step_due"],
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Interaction logged."))
+            if not request.htmx:
+                return redirect(reverse("accounts:detail", args=[account.pk]) + "#activity")
+            return _account_section(request, account, "activity")
+    return _account_section(request, account, "activity", interaction_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def complaint_create(request, pk):
+    account = selectors.account_get(user=request.user, pk=pk)
+    if request.method == "GET":
+        return _account_section(request, account, "complaints")
+    form = ComplaintForm(request.POST, account=account)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.complaint_open(
+                actor=request.user,
+                account=account,
+                contact=data["contact"],
+                received_at=data["received_at"],
+                channel=data["channel"],
+                category=data["category"],
+                severity=data["severity"],
+                description=data["description"],
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Complaint opened."))
+            if not request.htmx:
+                return redirect(reverse("accounts:detail", args=[account.pk]) + "#complaints")
+            return _account_section(request, account, "complaints")
+    return _account_section(request, account, "complaints", complaint_form=form)
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def complaint_transition(request, pk):
+    complaint = get_object_or_404(Complaint.objects.visible_to(request.user).select_related("account"), pk=pk)
+    form = ComplaintTransitionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complaint_transition(
+                actor=request.user,
+                complaint=complaint,
+                to_status=form.cleaned_data["status"],
+                resolution=form.cleaned_data["resolution"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Complaint updated."))
+    else:
+        messages.error(request, _("Choose a valid status."))
+    if not request.htmx:
+        return redirect(reverse("accounts:detail", args=[complaint.account_id]) + "#complaints")
+    account = selectors.account_get(user=request.user, pk=complaint.account_id)
+    return _account_section(request, account, "complaints")

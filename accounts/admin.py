@@ -1,0 +1,140 @@
+"""Django admin for accounts data. Non-superusers see only what the visibility rule lets them see."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Account, Complaint, Contact, Interaction, Order, Region, SatisfactionSurvey, Team
+from .roles import is_administrator
+
+
+class VisibleToUserAdmin(admin.ModelAdmin):
+    """List, change and delete pages go through ``visible_to``; foreign keys to accounts offer only
+    visible accounts."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_administrator(request.user):
+            return queryset
+        return queryset.visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Account and not is_administrator(request.user):
+            kwargs["queryset"] = Account.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+    filter_horizontal = ["directors"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "region"]
+    list_filter = ["region"]
+    search_fields = ["name"]
+    filter_horizontal = ["members", "directors"]
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["name", "title", "decision_role", "phone", "email", "birthday"]
+
+
+@admin.register(Account)
+class AccountAdmin(VisibleToUserAdmin):
+    list_display = [
+        "name",
+        "short_name",
+        "credit_code",
+        "status",
+        "region",
+        "industry",
+        "owner",
+        "updated_at",
+    ]
+    list_filter = ["status", "region", "industry", "ownership_type", "channel"]
+    search_fields = ["name", "short_name", "=credit_code"]
+    list_select_related = ["region", "owner"]
+    autocomplete_fields = ["parent", "owner"]
+    filter_horizontal = ["account_team"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [ContactInline]
+    show_full_result_count = False  # a count(*) over 100k+ rows on every page is wasted work
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "credit_code", "status", "parent"]}),
+        (
+            _("Classification"),
+            {"fields": ["region", "industry", "ownership_type", "channel", "registered_capital"]},
+        ),
+        (_("People"), {"fields": ["owner", "account_team"]}),
+        (_("Other"), {"fields": ["address", "created_at", "updated_at"]}),
+    ]
+
+
+@admin.register(Contact)
+class ContactAdmin(VisibleToUserAdmin):
+    list_display = ["name", "title", "account", "decision_role", "phone", "email", "birthday"]
+    list_filter = ["decision_role", "preferred_contact_method"]
+    search_fields = ["name", "phone", "email", "account__name"]
+    list_select_related = ["account"]
+    autocomplete_fields = ["account"]
+    show_full_result_count = False
+
+
+@admin.register(Interaction)
+class InteractionAdmin(VisibleToUserAdmin):
+    list_display = ["occurred_at", "kind", "account", "author", "next_step_due"]
+    list_filter = ["kind", "occurred_at"]
+    search_fields = ["summary", "account__name"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["account", "author"]
+    autocomplete_fields = ["account", "author"]
+    raw_id_fields = ["contacts"]
+    show_full_result_count = False
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(VisibleToUserAdmin):
+    list_display = ["received_at", "account", "category", "severity", "status", "handler", "resolved_at"]
+    list_filter = ["status", "severity", "category", "channel"]
+    search_fields = ["description", "account__name"]
+    date_hierarchy = "received_at"
+    list_select_related = ["account", "handler"]
+    autocomplete_fields = ["account", "handler", "created_by"]
+    raw_id_fields = ["contact"]
+    show_full_result_count = False
+
+
+@admin.register(Order)
+class OrderAdmin(VisibleToUserAdmin):
+    list_display = [
+        "number",
+        "account",
+        "order_date",
+        "product_line",
+        "amount",
+        "gross_profit",
+        "due_date",
+        "paid_date",
+    ]
+    list_filter = ["product_line", "order_date"]
+    search_fields = ["=number", "account__name"]
+    date_hierarchy = "order_date"
+    list_select_related = ["account"]
+    autocomplete_fields = ["account"]
+    show_full_result_count = False
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(VisibleToUserAdmin):
+    list_display = ["account", "contact", "sent_on", "answered_on", "score"]
+    list_filter = ["score", "sent_on"]
+    search_fields = ["account__name", "comment"]
+    list_select_related = ["account", "contact"]
+    autocomplete_fields = ["account"]
+    raw_id_fields = ["contact"]
+    show_full_result_count = False

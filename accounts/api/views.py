@@ -1,0 +1,51 @@
+from rest_framework import mixins, viewsets
+
+from accounts.filters import AccountFilter
+from accounts.models import Account, Complaint, Contact, Interaction
+from accounts.selectors import account_owners
+
+from .serializers import AccountSerializer, ComplaintSerializer, ContactSerializer, InteractionSerializer
+
+
+class AccountViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = AccountSerializer
+    filterset_class = AccountFilter
+
+    def get_queryset(self):
+        return (
+            Account.objects.visible_to(self.request.user)
+            .select_related("owner", "region")
+            .order_by("name", "pk")
+        )
+
+    def get_filterset_kwargs(self):
+        return {"owners": account_owners(user=self.request.user)}
+
+
+class ContactViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ContactSerializer
+    filterset_fields = ["account"]
+
+    def get_queryset(self):
+        return Contact.objects.visible_to(self.request.user).order_by("pk")
+
+
+class ComplaintViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ComplaintSerializer
+    filterset_fields = ["account", "status"]
+
+    def get_queryset(self):
+        return Complaint.objects.visible_to(self.request.user).order_by("-received_at", "-pk")
+
+
+class InteractionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = InteractionSerializer
+    filterset_fields = ["account", "kind"]
+
+    def get_queryset(self):
+        return (
+            Interaction.objects.visible_to(self.request.user)
+            .select_related("author")
+            .prefetch_related("contacts")
+            .order_by("-occurred_at", "-pk")
+        )
