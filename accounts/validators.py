@@ -11,9 +11,8 @@ CREDIT_CODE_REGEX = r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 
 def credit_code_check_character(first_17: str) -> str:
     """The 18th character computed from the first 17 (weights 3^i mod 31, modulus 31)."""
-    total = sum(
-        CREDIT_CODE_ALPHABET.index(char) * weight for char, weight in zip(first_17, CREDIT_CODE_WEIGHTS)
-    )
+    pairs = zip(first_17, CREDIT_CODE_WEIGHTS, strict=True)
+    total = sum(CREDIT_CODE_ALPHABET.index(char) * weight for char, weight in pairs)
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
