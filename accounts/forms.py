@@ -51,6 +51,7 @@ class InteractionForm(ContactChoiceMixin, forms.ModelForm):
             "outcome": forms.Textarea(attrs={"rows": 2}),
             "contacts": forms.CheckboxSelectMultiple(),
         }
+        error_messages = {"summary": {"required": _("Write what happened, in a sentence or two.")}}
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,6 +99,7 @@ class ComplaintForm(ContactChoiceMixin, forms.ModelForm):
         model = Complaint
         fields = ["received_at", "contact", "channel", "category", "severity", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {"description": {"required": _("Describe the complaint.")}}
 
     foreign_contact_message = _("Choose a contact of this account.")
 

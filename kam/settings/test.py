@@ -11,3 +11,6 @@ CACHES["default"]["KEY_PREFIX"] = "kam-test"  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Parallel test runs on one server (several checkouts, or CI beside a developer) need their own database.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_kam")}  # noqa: F405
+# Serve static files from the finders, as in development; no collectstatic before tests.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,69 @@
+"""Shared fixtures: the cast of a visibility story.
+
+Two regions (East, North), two teams, two managers in East and one in North, a director of East, a
+director of North, an administrator, and one account per manager.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from accounts import roles
+from tests.factories import AccountFactory, ContactFactory, RegionFactory, TeamFactory, UserFactory
+
+
+@dataclass
+class World:
+    east: object
+    north: object
+    manager: object  # owns own_account, East team
+    other_manager: object  # owns foreign_account, North team
+    teammate: object  # East team, on own_account's account team
+    director: object  # directs East (region and team)
+    other_director: object  # directs North
+    admin: object
+    own_account: object
+    foreign_account: object
+    own_contact: object
+    foreign_contact: object
+
+
+@pytest.fixture
+def world(db):
+    east = RegionFactory(name="华东", code="east")
+    north = RegionFactory(name="华北", code="north")
+    manager = UserFactory(username="manager", role=roles.ACCOUNT_MANAGER)
+    teammate = UserFactory(username="teammate", role=roles.ACCOUNT_MANAGER)
+    other_manager = UserFactory(username="other_manager", role=roles.ACCOUNT_MANAGER)
+    director = UserFactory(username="director", role=roles.SALES_DIRECTOR)
+    other_director = UserFactory(username="other_director", role=roles.SALES_DIRECTOR)
+    admin = UserFactory(username="admin", role=roles.ADMINISTRATOR)
+    east_team = TeamFactory(name="华东一组", region=east)
+    east_team.members.add(manager, teammate)
+    east_team.directors.add(director)
+    north_team = TeamFactory(name="华北一组", region=north)
+    north_team.members.add(other_manager)
+    north_team.directors.add(other_director)
+    east.directors.add(director)
+    north.directors.add(other_director)
+    own_account = AccountFactory(
+        name="上海宏远机械制造有限公司", short_name="宏远机械", owner=manager, region=east
+    )
+    own_account.account_team.add(teammate)
+    foreign_account = AccountFactory(
+        name="北京华信建设集团有限公司", short_name="华信建设", owner=other_manager, region=north
+    )
+    return World(
+        east=east,
+        north=north,
+        manager=manager,
+        other_manager=other_manager,
+        teammate=teammate,
+        director=director,
+        other_director=other_director,
+        admin=admin,
+        own_account=own_account,
+        foreign_account=foreign_account,
+        own_contact=ContactFactory(account=own_account, name="王建国"),
+        foreign_contact=ContactFactory(account=foreign_account, name="李明"),
+    )
