@@ -1,0 +1,44 @@
+# KAM: the two commands a newcomer needs are `make run` and `make test` (see README.md).
+# Only Python 3.11 and make are required; everything else goes into .venv.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+# Reinstalled only when pyproject.toml changes.
+INSTALLED := $(VENV)/.installed-from-pyproject
+BOOTSTRAP_PYTHON := $(shell command -v python3.11 || command -v python3)
+
+.PHONY: help install run test lint format
+
+help:
+	@echo "make run     start KAM (web, worker, beat; embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)"
+	@echo "make test    ruff, makemigrations --check, pytest"
+	@echo "make lint    ruff check and ruff format --check"
+	@echo "make format  ruff format and ruff check --fix"
+
+$(PYTHON):
+	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "KAM needs Python 3.11 (python3.11 or python3 on PATH)"; exit 1; }
+	$(BOOTSTRAP_PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(PYTHON)
+	$(PYTHON) -m pip install --disable-pip-version-check --quiet -e '.[dev]'
+	@touch $@
+
+install: $(INSTALLED)
+
+run: $(INSTALLED)
+	$(PYTHON) -m kam.launcher
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(INSTALLED)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint
+	DJANGO_SETTINGS_MODULE=kam.settings.test $(PYTHON) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest

@@ -1,0 +1,295 @@
+"""``make run``: the whole product on one machine, stopped cleanly with Ctrl-C.
+
+1. Without ``DATABASE_URL`` / ``REDIS_URL``, start the embedded PostgreSQL and Redis (kam/embedded.py,
+   data in ``var/`` or ``$KAM_VAR_DIR``) and hand their URLs to every child through the environment.
+2. ``manage.py migrate``, then ``manage.py seed_demo`` (idempotent: a second run adds nothing).
+3. Start the web server, a Celery worker and Celery beat, each in its own process group, with their
+   output prefixed by their name; print the URL and the demo logins once the web server answers.
+4. On Ctrl-C, SIGTERM or SIGHUP: SIGTERM every child's process group, SIGKILL what is left after
+   a timeout, then stop the embedded servers. If a child dies on its own, do the same and exit 1.
+
+Django is never imported here: settings would start the embedded servers a second time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from kam import embedded
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SETTINGS_MODULE = "kam.settings.local"
+DEMO_USERS = [
+    ("admin", "Administrator: every account"),
+    ("director", "Sales director: every account of the regions and teams they direct"),
+    ("manager", "Account manager: accounts they own or whose team they are on"),
+]
+STOP_TIMEOUT_SECONDS = 20  # a Celery warm shutdown lets running tasks finish; beyond this, SIGKILL
+READY_TIMEOUT_SECONDS = 120
+POLL_SECONDS = 0.5
+HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+_output_lock = threading.Lock()
+
+
+class StopRequested(Exception):
+    """Ctrl-C, SIGTERM or SIGHUP arrived."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class LaunchError(Exception):
+    """A step failed; the message says which and what to do."""
+
+
+def say(message: str) -> None:
+    with _output_lock:
+        print(f"kam    | {message}", flush=True)
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+def _relay_output(name: str, stream) -> None:
+    """Copy a child's output to ours, line by line, prefixed with its name."""
+    for raw_line in iter(stream.readline, b""):
+        line = raw_line.decode("utf-8", errors="replace").rstrip("\n")
+        with _output_lock:
+            sys.stdout.write(f"{name:<6} | {line}\n")
+            sys.stdout.flush()
+    stream.close()
+
+
+def spawn(name: str, args: list[str], env: dict[str, str]) -> Child:
+    """Start a child in its own process group, so Ctrl-C reaches only the launcher, which then
+    stops the child and everything it forked (Celery's pool processes) as a group."""
+    process = subprocess.Popen(  # noqa: S603 - fixed argument lists, no shell
+        args,
+        cwd=PROJECT_DIR,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        process_group=0,
+    )
+    threading.Thread(target=_relay_output, args=(name, process.stdout), daemon=True).start()
+    return Child(name=name, process=process)
+
+
+def _signal_group(child: Child, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the whole group has already gone
+        os.killpg(child.pid, signum)
+
+
+def stop_children(children: list[Child], timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+    """SIGTERM every group, wait up to ``timeout``, SIGKILL whatever is left, and reap."""
+    running = [child for child in children if child.process.poll() is None]
+    if running:
+        say("stopping " + ", ".join(child.name for child in running) + " ...")
+    for child in running:
+        _signal_group(child, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for child in running:
+        try:
+            child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            say(f"{child.name} did not stop within {timeout:.0f} s; killing it")
+    for child in children:
+        # Also sweeps grandchildren that outlived their leader (a pool process, say).
+        _signal_group(child, signal.SIGKILL)
+        child.process.wait()
+
+
+def run_step(name: str, args: list[str], env: dict[str, str]) -> None:
+    """Run a one-off command to completion; a failure stops the launch."""
+    child = spawn(name, args, env)
+    try:
+        returncode = child.process.wait()
+    except BaseException:
+        stop_children([child])
+        raise
+    if returncode != 0:
+        raise LaunchError(f"'{' '.join(args[1:])}' failed with exit code {returncode} (see its output above)")
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def web_answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own http://127.0.0.1 URL
+            return True
+    except urllib.error.HTTPError as error:
+        return error.code < 500
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start_data_stores(env: dict[str, str]) -> None:
+    """Fill in DATABASE_URL / REDIS_URL with embedded servers where the environment has none."""
+    if not env.get("DATABASE_URL"):
+        say(f"starting embedded PostgreSQL (data in {embedded.VAR_DIR / 'pgdata'}) ...")
+        env["DATABASE_URL"] = embedded.embedded_database_url()
+    else:
+        say("using PostgreSQL from DATABASE_URL")
+    if not env.get("REDIS_URL"):
+        say(f"starting embedded Redis (data in {embedded.VAR_DIR / 'redis'}) ...")
+        env["REDIS_URL"] = embedded.embedded_redis_url()
+    else:
+        say("using Redis from REDIS_URL")
+
+
+def print_banner(url: str, password: str) -> None:
+    width = max(len(username) for username, _ in DEMO_USERS)
+    lines = ["", f"KAM is running at {url}", "Demo logins (password for all three: " + password + "):"]
+    lines += [f"  {username:<{width}}  {role}" for username, role in DEMO_USERS]
+    lines += ["Press Ctrl-C to stop the web server, worker, beat and the embedded servers.", ""]
+    with _output_lock:
+        print("\n".join(lines), flush=True)
+
+
+def load_dotenv() -> None:
+    """Read .env the way settings do (values already in the environment win)."""
+    dotenv = PROJECT_DIR / ".env"
+    if dotenv.exists():
+        import environ  # django-environ: parses only; settings are not touched
+
+        environ.Env.read_env(dotenv, overwrite=False)
+
+
+def launch(children: list[Child]) -> None:
+    """Start everything and supervise it; returns only by raising (a signal or a failure)."""
+    load_dotenv()
+    port = int(os.environ.get("PORT") or 8000)
+    url = f"http://127.0.0.1:{port}/"
+    if not port_is_free(port):
+        raise LaunchError(
+            f"port {port} is already in use; stop what uses it or run: PORT={port + 1} make run"
+        )
+
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE=SETTINGS_MODULE, PYTHONUNBUFFERED="1")
+    python = sys.executable
+    with signals_deferred():  # a server half-started by an interrupted call could not be stopped
+        start_data_stores(env)
+    run_step("migrate", [python, "manage.py", "migrate", "--noinput"], env)
+    run_step("seed", [python, "manage.py", "seed_demo"], env)
+
+    beat_pidfile = embedded.VAR_DIR / "celerybeat.pid"
+    beat_pidfile.parent.mkdir(parents=True, exist_ok=True)
+    commands = {
+        "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        "worker": [python, "-m", "celery", "-A", "kam", "worker", "-l", "info", "--concurrency", "2"],
+        "beat": [python, "-m", "celery", "-A", "kam", "beat", "-l", "info", "--pidfile", str(beat_pidfile)],
+    }
+    for name, args in commands.items():
+        children.append(spawn(name, args, env))
+    supervise(children, url + "login/", url, env.get("KAM_DEMO_PASSWORD") or "kam-demo-2026")
+
+
+def shut_down(children: list[Child]) -> None:
+    """Stop the children, then the embedded servers. Signals arriving now are only acknowledged."""
+    for signum in HANDLED_SIGNALS:
+        signal.signal(signum, lambda *_: say("still stopping, please wait ..."))
+    stop_children(children)
+    if embedded.embedded_server_pids():
+        say("stopping embedded Redis and PostgreSQL ...")
+    embedded.stop_embedded_servers()
+    say("stopped.")
+
+
+def supervise(children: list[Child], ready_url: str, url: str, password: str) -> None:
+    """Watch the children until a signal arrives or one of them exits."""
+    started = time.monotonic()
+    announced = False
+    while True:
+        for child in children:
+            returncode = child.process.poll()
+            if returncode is not None:
+                raise LaunchError(
+                    f"{child.name} exited unexpectedly with code {returncode}; stopping everything"
+                )
+        if not announced:
+            if web_answers(ready_url):
+                print_banner(url, password)
+                announced = True
+            elif time.monotonic() - started > READY_TIMEOUT_SECONDS:
+                raise LaunchError(
+                    f"the web server did not answer {ready_url} within {READY_TIMEOUT_SECONDS} s"
+                )
+        time.sleep(POLL_SECONDS)
+
+
+_deferred_signal: list[int] = []
+_deferring = False
+
+
+def _on_signal(signum, frame):
+    if _deferring:
+        _deferred_signal.append(signum)
+        return
+    raise StopRequested(signum)
+
+
+@contextlib.contextmanager
+def signals_deferred():
+    """Hold Ctrl-C / SIGTERM until the block ends, then act on it."""
+    global _deferring
+    _deferring = True
+    try:
+        yield
+    finally:
+        _deferring = False
+    if _deferred_signal:
+        raise StopRequested(_deferred_signal[0])
+
+
+def main() -> int:
+    for signum in HANDLED_SIGNALS:
+        signal.signal(signum, _on_signal)
+    children: list[Child] = []
+    exit_code = 1
+    try:
+        launch(children)
+    except StopRequested as stop:
+        say(f"{stop} received")
+        exit_code = 0
+    except LaunchError as error:
+        say(f"error: {error}")
+    except Exception:
+        say("unexpected error; stopping everything")
+        traceback.print_exc()
+    finally:
+        shut_down(children)
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
