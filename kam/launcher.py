@@ -156,12 +156,12 @@ def web_answers(url: str) -> bool:
 def start_data_stores(env: dict[str, str]) -> None:
     """Fill in DATABASE_URL / REDIS_URL with embedded servers where the environment has none."""
     if not env.get("DATABASE_URL"):
-        say(f"starting embedded PostgreSQL (data in {embedded.VAR_DIR / 'pgdata'}) ...")
+        say(f"starting embedded PostgreSQL (data in {embedded.var_dir() / 'pgdata'}) ...")
         env["DATABASE_URL"] = embedded.embedded_database_url()
     else:
         say("using PostgreSQL from DATABASE_URL")
     if not env.get("REDIS_URL"):
-        say(f"starting embedded Redis (data in {embedded.VAR_DIR / 'redis'}) ...")
+        say(f"starting embedded Redis (data in {embedded.var_dir() / 'redis'}) ...")
         env["REDIS_URL"] = embedded.embedded_redis_url()
     else:
         say("using Redis from REDIS_URL")
@@ -202,7 +202,7 @@ def launch(children: list[Child]) -> None:
     run_step("migrate", [python, "manage.py", "migrate", "--noinput"], env)
     run_step("seed", [python, "manage.py", "seed_demo"], env)
 
-    beat_pidfile = embedded.VAR_DIR / "celerybeat.pid"
+    beat_pidfile = embedded.var_dir() / "celerybeat.pid"
     beat_pidfile.parent.mkdir(parents=True, exist_ok=True)
     commands = {
         "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
