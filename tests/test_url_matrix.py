@@ -1,0 +1,170 @@
+"""Every URL, every role.
+
+ROUTES lists every named URL of the project with how to call it and what it shows. For each route and
+each role the test checks the outcome: anonymous users are sent to the login page (or refused by the
+API), users who may see the target account get it, everybody else gets 404 — never a 403 that would
+confirm the account exists. ``test_every_url_is_in_the_matrix`` fails when a URL is added without an
+entry here.
+
+The target is always ``world.own_account`` (see tests/conftest.py): visible to its owner ``manager``,
+to ``teammate`` (account team), to ``director`` (directs its region) and to ``admin``; not to
+``other_manager`` nor ``other_director``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import ComplaintFactory, InteractionFactory
+
+ROLES = ["anonymous", "manager", "teammate", "other_manager", "director", "other_director", "admin"]
+SEES_TARGET = {"manager", "teammate", "director", "admin"}
+
+# Outcomes
+LOGIN = "redirect to login"
+API_REFUSED = 403
+
+
+@dataclass
+class Route:
+    url: Callable  # world -> path
+    method: str = "get"
+    data: Callable = field(default=lambda world: {})
+    # "object": 200/302 when the role sees the target account, 404 otherwise.
+    # "list": 200 for every signed-in role; the target appears exactly when the role sees it.
+    # "public": the same answer for everybody, signed in or not.
+    kind: str = "object"
+    ok: int = 200
+    anonymous: object = LOGIN
+    public_status: dict = field(default_factory=dict)  # for "public": {"anonymous": 200, "user": 302}
+    shows: Callable = field(default=lambda world, response: world.own_account.name in response.text)
+
+
+def _api_ids(response):
+    return {item["id"] for item in response.json()["results"]}
+
+
+ROUTES = {
+    # Public and session
+    "login": Route(lambda w: reverse("login"), kind="public", public_status={"anonymous": 200, "user": 302}),
+    "logout": Route(
+        lambda w: reverse("logout"), "post", kind="public", public_status={"anonymous": 302, "user": 302}
+    ),
+    "set_language": Route(
+        lambda w: reverse("set_language"),
+        "post",
+        data=lambda w: {"language": "zh-hans"},
+        kind="public",
+        public_status={"anonymous": 302, "user": 302},
+    ),
+    "home": Route(lambda w: reverse("home"), kind="list", ok=302, shows=None),
+    # Account pages
+    "accounts:list": Route(lambda w: reverse("accounts:list"), kind="list"),
+    "accounts:detail": Route(lambda w: reverse("accounts:detail", args=[w.own_account.pk])),
+    "accounts:interaction_create": Route(
+        lambda w: reverse("accounts:interaction_create", args=[w.own_account.pk])
+    ),
+    "accounts:complaint_create": Route(
+        lambda w: reverse("accounts:complaint_create", args=[w.own_account.pk])
+    ),
+    "accounts:complaint_transition": Route(
+        lambda w: reverse("accounts:complaint_transition", args=[ComplaintFactory(account=w.own_account).pk]),
+        "post",
+        data=lambda w: {"status": "in_progress"},
+        ok=302,
+    ),
+    # API
+    "api:api-root": Route(lambda w: reverse("api:api-root"), kind="list", anonymous=API_REFUSED, shows=None),
+    "api:account-list": Route(
+        lambda w: reverse("api:account-list"),
+        kind="list",
+        anonymous=API_REFUSED,
+        shows=lambda w, r: w.own_account.pk in _api_ids(r),
+    ),
+    "api:account-detail": Route(
+        lambda w: reverse("api:account-detail", args=[w.own_account.pk]), anonymous=403
+    ),
+    "api:contact-list": Route(
+        lambda w: reverse("api:contact-list"),
+        kind="list",
+        anonymous=API_REFUSED,
+        shows=lambda w, r: w.own_contact.pk in _api_ids(r),
+    ),
+    "api:contact-detail": Route(
+        lambda w: reverse("api:contact-detail", args=[w.own_contact.pk]), anonymous=403
+    ),
+    "api:interaction-list": Route(
+        lambda w: (
+            reverse("api:interaction-list") + f"?created={InteractionFactory(account=w.own_account).pk}"
+        ),
+        kind="list",
+        anonymous=API_REFUSED,
+        shows=lambda w, r: bool(_api_ids(r)),
+    ),
+    "api:interaction-detail": Route(
+        lambda w: reverse("api:interaction-detail", args=[InteractionFactory(account=w.own_account).pk]),
+        anonymous=API_REFUSED,
+    ),
+    "api:complaint-list": Route(
+        lambda w: reverse("api:complaint-list") + f"?created={ComplaintFactory(account=w.own_account).pk}",
+        kind="list",
+        anonymous=API_REFUSED,
+        shows=lambda w, r: bool(_api_ids(r)),
+    ),
+    "api:complaint-detail": Route(
+        lambda w: reverse("api:complaint-detail", args=[ComplaintFactory(account=w.own_account).pk]),
+        anonymous=API_REFUSED,
+    ),
+}
+
+# The Django admin has its own permission system; its querysets go through the visibility rule
+# (accounts/admin.py, tested in tests/accounts/test_admin.py).
+EXEMPT_NAMESPACES = {"admin"}
+
+
+def _url_names(patterns, namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or namespace
+            if pattern.namespace and namespace:
+                inner = f"{namespace}:{pattern.namespace}"
+            if inner in EXEMPT_NAMESPACES:
+                continue
+            yield from _url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def test_every_url_is_in_the_matrix():
+    names = set(_url_names(get_resolver().url_patterns))
+    missing = names - set(ROUTES)
+    assert not missing, f"Add these URLs to ROUTES in tests/test_url_matrix.py: {sorted(missing)}"
+    assert not set(ROUTES) - names, "ROUTES names a URL that no longer exists"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_role_matrix(client, world, name, role):
+    route = ROUTES[name]
+    if role != "anonymous":
+        client.force_login(getattr(world, role))
+    url = route.url(world)
+    response = getattr(client, route.method)(url, route.data(world))
+
+    if route.kind == "public":
+        expected = route.public_status["anonymous" if role == "anonymous" else "user"]
+        assert response.status_code == expected
+    elif role == "anonymous":
+        if route.anonymous == LOGIN:
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("login") + "?next=")
+        else:
+            assert response.status_code == route.anonymous
+    elif route.kind == "list":
+        assert response.status_code == route.ok
+        if route.shows is not None:
+            assert route.shows(world, response) == (role in SEES_TARGET)
+    else:
+        assert response.status_code == (route.ok if role in SEES_TARGET else 404)
