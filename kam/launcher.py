@@ -56,9 +56,19 @@ class LaunchError(Exception):
     """A step failed; the message says which and what to do."""
 
 
-def say(message: str) -> None:
+def _write(text: str) -> None:
+    """Print, but never let a closed terminal or pipe (``make run | tee``, killed by the same
+    Ctrl-C) abort the shutdown: output is dropped from then on."""
     with _output_lock:
-        print(f"kam    | {message}", flush=True)
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+
+
+def say(message: str) -> None:
+    _write(f"kam    | {message}\n")
 
 
 @dataclass
@@ -75,9 +85,7 @@ def _relay_output(name: str, stream) -> None:
     """Copy a child's output to ours, line by line, prefixed with its name."""
     for raw_line in iter(stream.readline, b""):
         line = raw_line.decode("utf-8", errors="replace").rstrip("\n")
-        with _output_lock:
-            sys.stdout.write(f"{name:<6} | {line}\n")
-            sys.stdout.flush()
+        _write(f"{name:<6} | {line}\n")
     stream.close()
 
 
@@ -153,6 +161,33 @@ def web_answers(url: str) -> bool:
         return False
 
 
+def become_subreaper() -> None:
+    """Adopt the processes our children orphan (pg_ctl's postgres, redis-server's daemon), so we
+    can reap them: where PID 1 does not reap (some containers), they would linger as zombies."""
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_child_subreaper = 36
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_child_subreaper, 1, 0, 0, 0)
+
+
+def reap_when_done(pid: int) -> None:
+    """Collect an adopted server's exit status the moment it stops (in the background)."""
+
+    def wait() -> None:
+        with contextlib.suppress(ChildProcessError):  # not ours: a server someone else started
+            os.waitpid(pid, 0)
+
+    threading.Thread(target=wait, daemon=True).start()
+
+
+def reap_orphans() -> None:
+    """Collect anything else adopted that has exited (a Celery pool process that outlived its worker)."""
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+
+
 def start_data_stores(env: dict[str, str]) -> None:
     """Fill in DATABASE_URL / REDIS_URL with embedded servers where the environment has none."""
     if not env.get("DATABASE_URL"):
@@ -172,8 +207,7 @@ def print_banner(url: str, password: str) -> None:
     lines = ["", f"KAM is running at {url}", "Demo logins (password for all three: " + password + "):"]
     lines += [f"  {username:<{width}}  {role}" for username, role in DEMO_USERS]
     lines += ["Press Ctrl-C to stop the web server, worker, beat and the embedded servers.", ""]
-    with _output_lock:
-        print("\n".join(lines), flush=True)
+    _write("\n".join(lines) + "\n")
 
 
 def load_dotenv() -> None:
@@ -199,6 +233,8 @@ def launch(children: list[Child]) -> None:
     python = sys.executable
     with signals_deferred():  # a server half-started by an interrupted call could not be stopped
         start_data_stores(env)
+        for pid in embedded.embedded_server_pids():
+            reap_when_done(pid)
     run_step("migrate", [python, "manage.py", "migrate", "--noinput"], env)
     run_step("seed", [python, "manage.py", "seed_demo"], env)
 
@@ -222,6 +258,7 @@ def shut_down(children: list[Child]) -> None:
     if embedded.embedded_server_pids():
         say("stopping embedded Redis and PostgreSQL ...")
     embedded.stop_embedded_servers()
+    reap_orphans()
     say("stopped.")
 
 
@@ -272,6 +309,7 @@ def signals_deferred():
 
 
 def main() -> int:
+    become_subreaper()
     for signum in HANDLED_SIGNALS:
         signal.signal(signum, _on_signal)
     children: list[Child] = []
@@ -285,7 +323,7 @@ def main() -> int:
         say(f"error: {error}")
     except Exception:
         say("unexpected error; stopping everything")
-        traceback.print_exc()
+        _write(traceback.format_exc())
     finally:
         shut_down(children)
     return exit_code
