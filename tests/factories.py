@@ -37,7 +37,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if create and extracted:
-            self.groups.add(Group.objects.get(name=extracted))
+            self.groups.add(Group.objects.get_or_create(name=extracted)[0])
             if extracted == roles.ADMINISTRATOR:
                 self.is_staff = True
                 self.save(update_fields=["is_staff"])
