@@ -40,9 +40,10 @@ def account_list(request):
     )
 
 
-def _account_page_context(request, account, *, interaction_form=None, complaint_form=None):
+def _account_page_context(request, account, *, interaction_form=None, complaint_form=None, open_panel=None):
     return {
         "account": account,
+        "open_panel": open_panel,
         **selectors.account_page(user=request.user, account=account),
         "interaction_form": interaction_form or InteractionForm(account=account),
         "complaint_form": complaint_form or ComplaintForm(account=account),
@@ -63,10 +64,12 @@ def _apply_service_errors(form, error: ValidationError) -> None:
 
 
 def _account_section(request, account, partial, **forms):
-    """After a POST: htmx gets the refreshed section, a plain browser the whole page."""
+    """htmx gets the refreshed section, a plain browser the whole page (with the form open on GET)."""
     template = "accounts/account_detail.html"
     if request.htmx:
         template += f"#{partial}"
+    if request.method == "GET":
+        forms["open_panel"] = partial
     return TemplateResponse(request, template, _account_page_context(request, account, **forms))
 
 

@@ -261,3 +261,11 @@ def test_foreign_account_is_not_found_for_every_account_page(manager_client, wor
     url = reverse("accounts:complaint_transition", args=[complaint.pk])
     assert manager_client.post(url, {"status": "in_progress"}).status_code == 404
     assert not Interaction.objects.exists()
+
+
+def test_quick_log_link_opens_the_page_with_the_visit_form_open(manager_client, world):
+    response = manager_client.get(reverse("accounts:interaction_create", args=[world.own_account.pk]))
+    assert response.status_code == 200
+    assert "<html" in response.text
+    assert response.context["open_panel"] == "activity"
+    assert '<details open class="kam-form-panel">' in response.text
