@@ -1,0 +1,394 @@
+"""The grade computation as SQL: one set-based statement over all accounts, never a query per account.
+
+How a grade is computed (period P = first day of the graded month, window = the 12 months before P,
+prior window = the 12 months before that):
+
+* Raw values per account, from one pass over the orders covering index (account_id, order_date)
+  INCLUDE (amount, gross_profit, due_date, paid_date):
+  - credit: invoices of orders in the window that fell due before P; share paid on or before the due
+    date, and days late (unpaid invoices count as late up to P). Basis 0–100 = on-time share (in %)
+    minus the late days per due invoice, clamped to 0–100. No invoice due → no data.
+  - order volume / profit contribution: order amount / gross profit in the window; basis = percentile
+    rank (``percent_rank``: lowest 0, highest 100, ties share the lower rank) among graded accounts.
+  - growth: year-over-year change of order amount (window vs prior window) in %; basis = 50 + change/2
+    clamped to 0–100 (−100 % → 0, flat → 50, +100 % or more → 100). No prior-year orders → no data.
+  - relationship / strategic fit: the current 1–5 rating; basis = (rating − 1) × 25.
+  - ownership type (seed 003): government / state-owned 100, joint-stock / foreign-invested 50,
+    private 0. Client strength (seed 003): percentile rank of the registered capital.
+* Sub-score 0–100 (4 places): the band points for the basis value (bands: lower bound included, upper
+  excluded, the last band includes 100), or the percentile rank of the raw value ("percentile" method).
+* Total = Σ weight × sub-score / Σ weight, the sums over the criteria that have data (so an account is
+  graded on what exists), rounded once to 2 places; grade from the model's thresholds, compared exactly.
+* Graded accounts: those with an order in the last 24 months or a rating; others are not graded.
+  Provisional: no order in the prior window (less than 12 months of history) or a weighted criterion
+  without data.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .models import Criterion, CriterionKey
+
+SCORE_COLUMNS = {key: f"{key}_score" for key in CriterionKey.values}
+
+# Raw columns of a snapshot, in the order the computation produces them.
+RAW_COLUMNS = (
+    "invoices_due",
+    "on_time_share",
+    "avg_days_late",
+    "order_volume",
+    "gross_profit",
+    "prior_year_volume",
+    "growth_pct",
+    "relationship_rating",
+    "strategic_fit_rating",
+    "ownership_type",
+    "registered_capital",
+)
+
+# The 0–100 basis each criterion's bands apply to.
+BASIS = {
+    CriterionKey.CREDIT: "credit_index",
+    CriterionKey.ORDER_VOLUME: "order_volume_pct",
+    CriterionKey.PROFIT_CONTRIBUTION: "profit_contribution_pct",
+    CriterionKey.GROWTH: "growth_index",
+    CriterionKey.RELATIONSHIP: "relationship_index",
+    CriterionKey.STRATEGIC_FIT: "strategic_fit_index",
+    CriterionKey.OWNERSHIP_TYPE: "ownership_index",
+    CriterionKey.CLIENT_STRENGTH: "client_strength_pct",
+}
+# The raw value a "percentile" criterion is ranked by.
+RANKED_VALUE = {
+    CriterionKey.CREDIT: "credit_index",
+    CriterionKey.ORDER_VOLUME: "order_volume",
+    CriterionKey.PROFIT_CONTRIBUTION: "gross_profit",
+    CriterionKey.GROWTH: "growth_pct",
+    CriterionKey.CLIENT_STRENGTH: "registered_capital",
+}
+# Criteria whose band basis is itself a percentile rank.
+RANKED_BASIS = {CriterionKey.ORDER_VOLUME, CriterionKey.PROFIT_CONTRIBUTION, CriterionKey.CLIENT_STRENGTH}
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """Month arithmetic for first-of-month periods."""
+    index = day.year * 12 + (day.month - 1) + months
+    return day.replace(year=index // 12, month=index % 12 + 1, day=1)
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    key: str
+    weight: Decimal
+    method: str = Criterion.Method.BANDS
+    label_en: str = ""
+    label_zh_hans: str = ""
+
+
+@dataclass(frozen=True)
+class BandSpec:
+    criterion: str
+    lower: Decimal
+    upper: Decimal
+    points: Decimal
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A scoring model as plain values: what the SQL builder and the validation service read."""
+
+    threshold_a: Decimal
+    threshold_b: Decimal
+    criteria: tuple[CriterionSpec, ...]
+    bands: tuple[BandSpec, ...] = field(default=())
+
+    @classmethod
+    def from_model(cls, scoring_model) -> ModelSpec:
+        criteria = tuple(
+            CriterionSpec(c.key, c.weight, c.method, c.label_en, c.label_zh_hans)
+            for c in scoring_model.criteria.all()
+        )
+        bands = tuple(
+            BandSpec(b.criterion, b.lower, b.upper, b.points, b.label) for b in scoring_model.bands.all()
+        )
+        return cls(scoring_model.threshold_a, scoring_model.threshold_b, criteria, bands)
+
+    def bands_for(self, key: str) -> list[BandSpec]:
+        return sorted((b for b in self.bands if b.criterion == key), key=lambda b: b.lower)
+
+    def percentile_columns(self) -> set[str]:
+        needed = set()
+        for criterion in self.criteria:
+            if criterion.method == Criterion.Method.PERCENTILE or criterion.key in RANKED_BASIS:
+                needed.add(criterion.key)
+        return needed
+
+    def uses_account_attributes(self) -> bool:
+        return any(
+            c.key in (CriterionKey.OWNERSHIP_TYPE, CriterionKey.CLIENT_STRENGTH) for c in self.criteria
+        )
+
+
+class _Params:
+    """Collects query parameters under generated names, so model values never end up in SQL text."""
+
+    def __init__(self, **initial):
+        self.values = dict(initial)
+
+    def add(self, prefix: str, value) -> str:
+        name = f"{prefix}_{len(self.values)}"
+        self.values[name] = value
+        return f"%({name})s::numeric"
+
+
+def _raw_ctes(*, specs: list[ModelSpec]) -> str:
+    """The WITH clauses up to ``ranked``: one row per graded account with raw values, bases, percentiles."""
+    percentile_keys = set().union(*(spec.percentile_columns() for spec in specs))
+    with_account = any(spec.uses_account_attributes() for spec in specs)
+    percentiles = ",\n".join(
+        f"CASE WHEN {RANKED_VALUE[key]} IS NULL THEN NULL ELSE ROUND((percent_rank() OVER ("
+        f"PARTITION BY {RANKED_VALUE[key]} IS NULL ORDER BY {RANKED_VALUE[key]}))::numeric * 100, 4) END "
+        f"AS {key}_pct"
+        for key in sorted(percentile_keys)
+    )
+    account_join = "JOIN accounts_account acc ON acc.id = b.account_id" if with_account else ""
+    account_columns = (
+        "acc.ownership_type, acc.registered_capital"
+        if with_account
+        else "''::varchar AS ownership_type, NULL::numeric AS registered_capital"
+    )
+    return f"""
+    orders_agg AS MATERIALIZED (
+        SELECT o.account_id,
+               COALESCE(SUM(o.amount) FILTER (WHERE o.order_date >= %(window_start)s), 0) AS order_volume,
+               COALESCE(SUM(o.gross_profit) FILTER (WHERE o.order_date >= %(window_start)s), 0)
+                   AS gross_profit,
+               COALESCE(SUM(o.amount) FILTER (WHERE o.order_date < %(window_start)s), 0) AS prior_year_volume,
+               COUNT(*) FILTER (WHERE o.order_date < %(window_start)s) AS prior_orders,
+               COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s)
+                   AS invoices_due,
+               COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s
+                                  AND o.paid_date <= o.due_date) AS invoices_on_time,
+               COALESCE(SUM(LEAST(COALESCE(o.paid_date, %(period)s), %(period)s) - o.due_date)
+                   FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s
+                             AND (o.paid_date IS NULL OR o.paid_date > o.due_date)), 0) AS late_days
+        FROM accounts_order o
+        WHERE o.order_date >= %(prior_start)s AND o.order_date < %(period)s
+        GROUP BY o.account_id
+        ORDER BY o.account_id
+    ),
+    ratings AS MATERIALIZED (
+        SELECT r.account_id,
+               MAX(r.value) FILTER (WHERE r.kind = 'relationship') AS relationship_rating,
+               MAX(r.value) FILTER (WHERE r.kind = 'strategic_fit') AS strategic_fit_rating
+        FROM scoring_accountrating r
+        GROUP BY r.account_id
+        ORDER BY r.account_id
+    ),
+    merged AS (
+        SELECT COALESCE(oa.account_id, ra.account_id) AS account_id,
+               oa.order_volume, oa.gross_profit, oa.prior_year_volume, oa.prior_orders,
+               oa.invoices_due, oa.invoices_on_time, oa.late_days,
+               ra.relationship_rating, ra.strategic_fit_rating
+        FROM orders_agg oa FULL OUTER JOIN ratings ra ON ra.account_id = oa.account_id
+    ),
+    based AS (
+        SELECT b.*,
+               {account_columns},
+               CASE WHEN b.invoices_due > 0
+                    THEN ROUND(b.invoices_on_time * 100.0 / b.invoices_due, 2) END AS on_time_share,
+               CASE WHEN b.invoices_due > b.invoices_on_time
+                    THEN ROUND(b.late_days::numeric / (b.invoices_due - b.invoices_on_time), 2)
+                    WHEN b.invoices_due > 0 THEN 0 END AS avg_days_late,
+               CASE WHEN b.invoices_due > 0
+                    THEN GREATEST(0, LEAST(100, ROUND(
+                        (b.invoices_on_time * 100.0 - b.late_days) / b.invoices_due, 4))) END AS credit_index,
+               CASE WHEN b.prior_year_volume > 0
+                    THEN ROUND((b.order_volume - b.prior_year_volume) * 100 / b.prior_year_volume, 2)
+                    END AS growth_pct,
+               (b.relationship_rating - 1) * 25 AS relationship_index,
+               (b.strategic_fit_rating - 1) * 25 AS strategic_fit_index
+        FROM merged b
+        {account_join}
+    ),
+    indexed AS (
+        SELECT x.*,
+               CASE WHEN x.growth_pct IS NOT NULL
+                    THEN GREATEST(0, LEAST(100, 50 + x.growth_pct / 2)) END AS growth_index,
+               CASE x.ownership_type WHEN 'government' THEN 100 WHEN 'state_owned' THEN 100
+                    WHEN 'joint_stock' THEN 50 WHEN 'foreign' THEN 50 WHEN 'private' THEN 0 END
+                    AS ownership_index
+        FROM based x
+    ),
+    ranked AS (
+        SELECT i.*{"," if percentiles else ""}
+               {percentiles}
+        FROM indexed i
+    )"""  # noqa: S608 -- identifiers come from this module; every value is a query parameter
+
+
+def _score_select(spec: ModelSpec, params: _Params, source: str) -> str:
+    """SELECT over ``source`` giving the sub-scores, total, grade and provisional flag for one model."""
+    in_model = {c.key: c for c in spec.criteria}
+    sub_scores = []
+    for key in CriterionKey.values:
+        criterion = in_model.get(key)
+        column = SCORE_COLUMNS[key]
+        if criterion is None:
+            sub_scores.append(f"NULL::numeric AS {column}")
+        elif criterion.method == Criterion.Method.PERCENTILE:
+            sub_scores.append(f"s.{key}_pct AS {column}")
+        else:
+            basis = BASIS[key]
+            bands = spec.bands_for(key)
+            whens = " ".join(
+                f"WHEN s.{basis} < {params.add('upper', band.upper)} THEN {params.add('points', band.points)}"
+                for band in bands[:-1]
+            )
+            last = params.add("points", bands[-1].points) if bands else "NULL"
+            sub_scores.append(f"CASE WHEN s.{basis} IS NULL THEN NULL {whens} ELSE {last} END AS {column}")
+    weighted = list(spec.criteria)
+    numerator = (
+        " + ".join(
+            f"COALESCE({params.add('weight', c.weight)} * {SCORE_COLUMNS[c.key]}, 0)" for c in weighted
+        )
+        or "0"
+    )
+    denominator = (
+        " + ".join(
+            f"CASE WHEN {SCORE_COLUMNS[c.key]} IS NULL THEN 0 ELSE {params.add('weight', c.weight)} END"
+            for c in weighted
+        )
+        or "0"
+    )
+    missing = " OR ".join(f"{SCORE_COLUMNS[c.key]} IS NULL" for c in weighted if c.weight > 0) or "false"
+    threshold_a = params.add("threshold_a", spec.threshold_a)
+    threshold_b = params.add("threshold_b", spec.threshold_b)
+    raw = ", ".join(f"t.{column}" for column in RAW_COLUMNS)
+    scores = ", ".join(f"t.{column}" for column in SCORE_COLUMNS.values())
+    return f"""
+        SELECT t.account_id, {raw}, {scores}, t.total,
+               CASE WHEN t.total >= {threshold_a} THEN 'A' WHEN t.total >= {threshold_b} THEN 'B' ELSE 'C' END
+                   AS computed_grade,
+               (COALESCE(t.prior_orders, 0) = 0 OR t.missing) AS provisional
+        FROM (
+            SELECT w.*, ROUND(w.numerator / w.denominator, 2) AS total
+            FROM (
+                SELECT u.*, ({numerator}) AS numerator, ({denominator}) AS denominator, ({missing}) AS missing
+                FROM (
+                    SELECT s.account_id, s.prior_orders, {", ".join(f"s.{c}" for c in RAW_COLUMNS)},
+                           {", ".join(sub_scores)}
+                    FROM {source} s
+                ) u
+            ) w
+            WHERE w.denominator > 0
+            OFFSET 0
+        ) t"""  # noqa: S608 -- identifiers come from this module; every value is a query parameter
+
+
+def _base_params(period: datetime.date) -> dict:
+    return {
+        "period": period,
+        "window_start": add_months(period, -12),
+        "prior_start": add_months(period, -24),
+    }
+
+
+def scoring_select(*, spec: ModelSpec, period: datetime.date) -> tuple[str, dict]:
+    """A SELECT returning one scored row per graded account for ``spec`` at ``period``."""
+    params = _Params(**_base_params(period))
+    ctes = _raw_ctes(specs=[spec])
+    body = _score_select(spec, params, "ranked")
+    return f"WITH {ctes}\n{body}", params.values
+
+
+def snapshot_upsert(
+    *, spec: ModelSpec, period: datetime.date, scoring_model_id: int, run_id: int | None, today, now
+) -> tuple[str, dict]:
+    """One INSERT … SELECT … ON CONFLICT writing every graded account's snapshot for the period.
+
+    Returns the number of snapshots per effective grade and provisional flag (a data-modifying CTE), so
+    the run can record its counts without another pass over the table.
+    """
+    params = _Params(**_base_params(period))
+    params.values.update(
+        {
+            "previous_period": add_months(period, -1),
+            "scoring_model_id": scoring_model_id,
+            "run_id": run_id,
+            "today": today,
+            "now": now,
+        }
+    )
+    ctes = _raw_ctes(specs=[spec])
+    body = _score_select(spec, params, "ranked")
+    raw = ", ".join(RAW_COLUMNS)
+    scores = ", ".join(SCORE_COLUMNS.values())
+    updates = ",\n".join(
+        f"{column} = EXCLUDED.{column}"
+        for column in (
+            "scoring_model_id",
+            "run_id",
+            *RAW_COLUMNS,
+            *SCORE_COLUMNS.values(),
+            "total",
+            "computed_grade",
+            "grade",
+            "previous_grade",
+            "provisional",
+            "override_id",
+            "computed_at",
+        )
+    )
+    sql = f"""
+    WITH {ctes},
+    scored AS ({body}),
+    written AS (
+        INSERT INTO scoring_gradesnapshot (
+            account_id, period, scoring_model_id, run_id, {raw}, {scores},
+            total, computed_grade, grade, previous_grade, provisional, override_id, computed_at)
+        SELECT sc.account_id, %(period)s::date, %(scoring_model_id)s, %(run_id)s,
+               {", ".join(f"sc.{c}" for c in RAW_COLUMNS)},
+               {", ".join(f"sc.{c}" for c in SCORE_COLUMNS.values())},
+               sc.total, sc.computed_grade, COALESCE(ov.grade, sc.computed_grade), COALESCE(prev.grade, ''),
+               sc.provisional, ov.id, %(now)s
+        FROM scored sc
+        LEFT JOIN scoring_gradesnapshot prev
+               ON prev.account_id = sc.account_id AND prev.period = %(previous_period)s::date
+        LEFT JOIN scoring_gradeoverride ov
+               ON ov.account_id = sc.account_id AND ov.revoked_at IS NULL AND ov.expires_on >= %(today)s::date
+        ORDER BY sc.account_id
+        ON CONFLICT (account_id, period) DO UPDATE SET {updates}
+        RETURNING grade, provisional
+    )
+    SELECT grade, provisional, COUNT(*) FROM written GROUP BY grade, provisional"""  # noqa: S608
+    return sql, params.values
+
+
+def comparison_select(
+    *, current: ModelSpec | None, draft: ModelSpec, period: datetime.date
+) -> tuple[str, dict]:
+    """Per account: total and grade under the current model and under the draft, on the same data."""
+    params = _Params(**_base_params(period))
+    specs = [draft] if current is None else [current, draft]
+    ctes = _raw_ctes(specs=specs)
+    draft_body = _score_select(draft, params, "ranked")
+    if current is None:
+        current_cte = (
+            "now_scored AS (SELECT NULL::bigint AS account_id, NULL::numeric AS total,"
+            " NULL::text AS computed_grade WHERE false)"
+        )
+    else:
+        current_cte = f"now_scored AS MATERIALIZED ({_score_select(current, params, 'ranked')})"
+    sql = f"""
+    WITH {ctes},
+    {current_cte},
+    draft_scored AS MATERIALIZED ({draft_body})
+    SELECT COALESCE(n.account_id, d.account_id) AS account_id,
+           n.total AS current_total, n.computed_grade AS current_grade,
+           d.total AS draft_total, d.computed_grade AS draft_grade
+    FROM now_scored n FULL OUTER JOIN draft_scored d ON d.account_id = n.account_id"""  # noqa: S608
+    return sql, params.values
