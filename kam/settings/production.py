@@ -7,6 +7,11 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # no default: a missing key stops the process
+if len(SECRET_KEY) < 50:  # also rejects an empty value and the development key from base.py
+    raise environ.ImproperlyConfigured(
+        "SECRET_KEY must be at least 50 random characters: "
+        'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")  # no default either
 if not ALLOWED_HOSTS:
     raise environ.ImproperlyConfigured("ALLOWED_HOSTS must list the host names KAM is served on")
