@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AccountChildQuerySet
+
 HUNDRED = Decimal("100")
 
 
@@ -273,6 +275,8 @@ class AccountRating(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = AccountChildQuerySet.as_manager()
+
     class Meta:
         ordering = ["account", "kind"]
         verbose_name = _("account rating")
@@ -301,6 +305,8 @@ class AccountRatingChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    objects = AccountChildQuerySet.as_manager()
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
@@ -337,6 +343,8 @@ class GradeOverride(models.Model):
         related_name="+",
         verbose_name=_("revoked by"),
     )
+
+    objects = AccountChildQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -498,6 +506,8 @@ class GradeSnapshot(models.Model):
         verbose_name=_("override"),
     )
     computed_at = models.DateTimeField(_("computed at"))
+
+    objects = AccountChildQuerySet.as_manager()
 
     class Meta:
         ordering = ["account", "-period"]

@@ -1,0 +1,17 @@
+from django import template
+
+from scoring.views import panel_context
+
+register = template.Library()
+
+
+@register.inclusion_tag("scoring/panel.html", takes_context=True)
+def account_grade_panel(context, account):
+    """The account page's grade panel: grade, breakdown, 12-month history, rating and override forms."""
+    request = context["request"]
+    return {**panel_context(request, account), "csrf_token": context.get("csrf_token")}
+
+
+@register.filter
+def grade_class(grade):
+    return f"kam-grade kam-grade-{(grade or 'none').lower()}"
