@@ -75,6 +75,9 @@ ROUTES = {
         data=lambda w: {"status": "in_progress"},
         ok=302,
     ),
+    # Grading panel (scoring): GET shows the panel page, POST rates or overrides (tests/scoring/test_views.py)
+    "scoring:rating": Route(lambda w: reverse("scoring:rating", args=[w.own_account.pk])),
+    "scoring:override": Route(lambda w: reverse("scoring:override", args=[w.own_account.pk])),
     # API
     "api:api-root": Route(lambda w: reverse("api:api-root"), kind="list", anonymous=API_REFUSED, shows=None),
     "api:account-list": Route(
