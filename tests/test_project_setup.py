@@ -316,12 +316,14 @@ def test_make_run_serves_stops_on_ctrl_c_and_keeps_its_data(launcher_dirs):
     assert "worker exited unexpectedly" in launcher.output
     assert_all_gone(processes)
 
-    # The next run finds the data (no migration left to apply) and Ctrl-C stops everything.
-    launcher = Launcher(var_dir, log_path)
-    launcher.wait_until_serving()
-    processes = launcher.descendants()
-    launcher.process.send_signal(signal.SIGINT)
-    assert launcher.wait() == 0
-    assert_all_gone(processes)
-    assert launcher.output.count("No migrations to apply.") == 1
-    assert "stopped." in launcher.output.splitlines()[-1]
+    # The next runs find the data (no migration left to apply); Ctrl-C or SIGTERM stops everything.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        launcher = Launcher(var_dir, log_path)
+        launcher.wait_until_serving()
+        processes = launcher.descendants()
+        launcher.process.send_signal(stop_signal)
+        assert launcher.wait() == 0
+        assert_all_gone(processes)
+        assert f"{stop_signal.name} received" in launcher.output
+        assert "stopped." in launcher.output.splitlines()[-1]
+    assert launcher.output.count("No migrations to apply.") == 2
