@@ -121,6 +121,10 @@ def complaint_open(
     )
     complaint.full_clean()
     complaint.save()
+    # Its deadlines are fixed now, from the account's service tier in force now (service_tiers app).
+    from service_tiers.services import complaint_deadline_fix
+
+    complaint_deadline_fix(complaint=complaint)
     return complaint
 
 

@@ -15,12 +15,17 @@ from django.views.decorators.vary import vary_on_headers
 from . import selectors, services
 from .forms import ComplaintForm, ComplaintTransitionForm, InteractionForm
 from .models import Complaint
+from .roles import is_account_manager, is_administrator, is_sales_director
 
 PAGE_SIZE = 25
 
 
 @login_required
 def home(request):
+    # An account manager starts the day with what is due; directors and admins with the account list.
+    user = request.user
+    if is_account_manager(user) and not (is_sales_director(user) or is_administrator(user)):
+        return redirect("service_tiers:my_day")
     return redirect("accounts:list")
 
 

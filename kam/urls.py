@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("scoring/", include("scoring.urls")),
+    path("", include("service_tiers.urls")),
     path("api/", include("kam.api", namespace="api")),
     path("admin/", admin.site.urls),
 ]

@@ -42,6 +42,21 @@ class Route:
     shows: Callable = field(default=lambda world, response: world.own_account.name in response.text)
 
 
+def _own_alert(world):
+    from django.utils import timezone
+
+    from service_tiers.models import Alert
+
+    return Alert.objects.create(
+        rule=Alert.Rule.INVOICE_OVERDUE,
+        account=world.own_account,
+        dedup_key=f"invoice_overdue:{world.own_account.pk}",
+        due_on=timezone.localdate(),
+        responsible=world.manager,
+        opened_at=timezone.now(),
+    )
+
+
 def _api_ids(response):
     return {item["id"] for item in response.json()["results"]}
 
@@ -78,6 +93,20 @@ ROUTES = {
     # Grading panel (scoring): GET shows the panel page, POST rates or overrides (tests/scoring/test_views.py)
     "scoring:rating": Route(lambda w: reverse("scoring:rating", args=[w.own_account.pk])),
     "scoring:override": Route(lambda w: reverse("scoring:override", args=[w.own_account.pk])),
+    # Service tiers: My day, alerts, compliance (tests/service_tiers/)
+    "service_tiers:my_day": Route(lambda w: reverse("service_tiers:my_day"), kind="list", shows=None),
+    "service_tiers:alert_list": Route(
+        lambda w: _own_alert(w) and reverse("service_tiers:alert_list"),
+        kind="list",
+        shows=lambda w, r: w.own_account.short_name in r.text,
+    ),
+    "service_tiers:alert_read": Route(
+        lambda w: reverse("service_tiers:alert_read", args=[_own_alert(w).pk]), "post", ok=302
+    ),
+    "service_tiers:alert_read_all": Route(
+        lambda w: reverse("service_tiers:alert_read_all"), "post", kind="list", ok=302, shows=None
+    ),
+    "service_tiers:compliance": Route(lambda w: reverse("service_tiers:compliance"), kind="list", shows=None),
     # API
     "api:api-root": Route(lambda w: reverse("api:api-root"), kind="list", anonymous=API_REFUSED, shows=None),
     "api:account-list": Route(

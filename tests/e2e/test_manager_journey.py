@@ -30,6 +30,8 @@ def book(transactional_db):
 
 def test_manager_logs_a_visit_and_sees_it_in_the_timeline(page, live_server, book):
     log_in(page, live_server, "manager")
+    expect(page.get_by_role("heading", name="My day")).to_be_visible()  # a manager's home page
+    page.get_by_role("link", name="Accounts", exact=True).click()
     expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
 
     page.get_by_test_id("account-search").fill("宏远")
@@ -65,6 +67,8 @@ def test_bad_input_is_explained_next_to_the_field_and_nothing_is_saved(page, liv
 
 def test_manager_opening_another_managers_account_gets_404(page, live_server, book):
     log_in(page, live_server, "manager")
+    expect(page.get_by_role("heading", name="My day")).to_be_visible()  # a manager's home page
+    page.get_by_role("link", name="Accounts", exact=True).click()
     expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
     expect(page.get_by_text("北京华信建设集团有限公司")).to_have_count(0)
     response = page.goto(f"{live_server.url}/accounts/{book['foreign'].pk}/")
@@ -75,6 +79,7 @@ def test_manager_opening_another_managers_account_gets_404(page, live_server, bo
 def test_the_same_journey_in_simplified_chinese(page, live_server, book):
     log_in(page, live_server, "manager")
     page.get_by_role("button", name="简体中文").click()
+    page.get_by_role("link", name="客户", exact=True).click()
     expect(page.get_by_role("heading", name="客户")).to_be_visible()
 
     page.get_by_test_id("account-search").fill("宏远")

@@ -1,0 +1,125 @@
+"""Service plans as SQL: one statement gives every account in a scope its tier and what is due.
+
+The plan of an account is derived, never stored, from:
+
+- its effective grade: a director's override in force, else the computed grade of its latest grade
+  snapshot (scoring app), else C ("not graded yet, served as C"); a blacklisted account is served by
+  the blacklist tier whatever its grade;
+- the tier of that grade (``ServiceTier``), as it is now: a tier change applies to every plan at once;
+- its history: the last visit or meeting (next revisit due after the tier's cadence), the last
+  interaction of any kind, the last satisfaction survey sent, the first order (cooperation
+  anniversary).
+
+Revisits and surveys are planned for served accounts (active or dormant); prospects and lost accounts
+have none. Dates are days in Asia/Shanghai (the project's TIME_ZONE).
+
+The same statement serves the account page (a scope of one account), My day (the accounts a user may
+see) and the daily alert run (every account), so the three can never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from accounts.models import Account, Complaint, Contact, Interaction, Order, SatisfactionSurvey
+
+from .models import ComplaintDeadline, ServiceTier
+
+SERVED_STATUSES = (Account.Status.ACTIVE, Account.Status.DORMANT)
+VISIT_KINDS = (Interaction.Kind.VISIT, Interaction.Kind.MEETING)
+
+
+def _tables() -> dict:
+    from scoring.models import GradeOverride, GradeSnapshot
+
+    return {
+        "account": Account._meta.db_table,
+        "interaction": Interaction._meta.db_table,
+        "survey": SatisfactionSurvey._meta.db_table,
+        "order": Order._meta.db_table,
+        "contact": Contact._meta.db_table,
+        "complaint": Complaint._meta.db_table,
+        "deadline": ComplaintDeadline._meta.db_table,
+        "tier": ServiceTier._meta.db_table,
+        "snapshot": GradeSnapshot._meta.db_table,
+        "override": GradeOverride._meta.db_table,
+    }
+
+
+def scope_sql(scope: QuerySet | list[int] | None, column: str = "a.id") -> tuple[str, list]:
+    """A SQL condition restricting ``column`` to a scope of accounts: every account (None), a list of
+    ids, or an account queryset (typically ``Account.objects.visible_to(user)``)."""
+    if scope is None:
+        return "TRUE", []
+    if isinstance(scope, QuerySet):
+        sql, params = scope.order_by().values("pk").query.sql_with_params()
+        return f"{column} IN ({sql})", list(params)
+    return f"{column} = ANY(%s)", [list(scope)]
+
+
+def plan_sql(scope=None, *, today: date) -> tuple[str, list]:
+    """SELECT one row per account in scope with its plan; see PLAN_COLUMNS for the columns."""
+    where, params = scope_sql(scope)
+    tz = settings.TIME_ZONE
+    t = _tables()
+    sql = f"""
+        SELECT p.*,
+               t.revisit_cadence_days, t.survey_cadence_months, t.complaint_response_hours,
+               t.complaint_resolution_hours, t.care_birthday, t.care_spring_festival, t.care_dragon_boat,
+               t.care_mid_autumn, t.care_anniversary, t.service_priority, t.dedicated_manager,
+               CASE WHEN p.served AND t.revisit_cadence_days IS NOT NULL
+                    THEN COALESCE(p.last_visit_on, p.created_on) + t.revisit_cadence_days END
+                   AS revisit_due_on,
+               CASE WHEN p.served AND t.revisit_cadence_days IS NOT NULL
+                    THEN COALESCE(p.last_interaction_on, p.created_on) + 2 * t.revisit_cadence_days END
+                   AS contact_due_on,
+               CASE WHEN p.served AND t.survey_cadence_months IS NOT NULL
+                    THEN (COALESCE(p.last_survey_on, p.created_on)
+                          + make_interval(months => t.survey_cadence_months))::date END
+                   AS survey_due_on
+        FROM (
+            SELECT a.id AS account_id, a.name, a.short_name, a.owner_id, a.status,
+                   a.status IN ('active', 'dormant') AS served,
+                   (a.created_at AT TIME ZONE '{tz}')::date AS created_on,
+                   snap.computed_grade, snap.grade AS snapshot_grade, snap.period AS graded_period,
+                   ovr.grade AS override_grade,
+                   COALESCE(ovr.grade, snap.computed_grade) AS grade,
+                   CASE WHEN a.status = 'blacklisted' THEN 'blacklist'
+                        ELSE COALESCE(ovr.grade, snap.computed_grade, 'C') END AS tier_key,
+                   (visit.at AT TIME ZONE '{tz}')::date AS last_visit_on,
+                   (contact.at AT TIME ZONE '{tz}')::date AS last_interaction_on,
+                   survey.sent_on AS last_survey_on,
+                   first_order.order_date AS first_order_on
+            FROM {t["account"]} a
+            LEFT JOIN LATERAL (
+                SELECT s.computed_grade, s.grade, s.period FROM {t["snapshot"]} s
+                WHERE s.account_id = a.id ORDER BY s.period DESC LIMIT 1
+            ) snap ON TRUE
+            LEFT JOIN {t["override"]} ovr
+                ON ovr.account_id = a.id AND ovr.revoked_at IS NULL AND ovr.expires_on >= %s
+            LEFT JOIN LATERAL (
+                SELECT i.occurred_at AS at FROM {t["interaction"]} i
+                WHERE i.account_id = a.id AND i.kind IN ('visit', 'meeting')
+                ORDER BY i.occurred_at DESC LIMIT 1
+            ) visit ON TRUE
+            LEFT JOIN LATERAL (
+                SELECT i.occurred_at AS at FROM {t["interaction"]} i
+                WHERE i.account_id = a.id
+                ORDER BY i.occurred_at DESC LIMIT 1
+            ) contact ON TRUE
+            LEFT JOIN LATERAL (
+                SELECT sv.sent_on FROM {t["survey"]} sv
+                WHERE sv.account_id = a.id ORDER BY sv.sent_on DESC LIMIT 1
+            ) survey ON TRUE
+            LEFT JOIN LATERAL (
+                SELECT o.order_date FROM {t["order"]} o
+                WHERE o.account_id = a.id ORDER BY o.order_date LIMIT 1
+            ) first_order ON TRUE
+            WHERE {where}
+        ) p
+        JOIN {t["tier"]} t ON t.key = p.tier_key
+    """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
+    return sql, [today, *params]

@@ -1,0 +1,350 @@
+"""Reads of the service-tiers app: plans, My day, care events, alerts, compliance.
+
+Every selector starts from the visibility rule (``Account.objects.visible_to(user)``) and runs a fixed
+number of queries whatever the size of the book.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, Complaint
+
+from .calendar import FESTIVAL_FLAGS, festivals_between, month_days_between
+from .models import Alert, ServiceTier, TierKey
+from .plans import _tables, plan_sql
+
+CARE_WINDOW_DAYS = 60  # the account page looks this far ahead for care events
+MY_DAY_LIMIT = 50  # items per My day section; the rest is counted
+
+
+def _rows(sql: str, params) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def tiers() -> dict[str, ServiceTier]:
+    return {tier.key: tier for tier in ServiceTier.objects.all()}
+
+
+# --- The plan of one account ------------------------------------------------------------------------
+
+
+@dataclass
+class PlanChange:
+    previous_tier: ServiceTier
+    tier: ServiceTier
+    period: date
+    changes: list[str]
+
+
+def _tier_differences(old: ServiceTier, new: ServiceTier) -> list[str]:
+    changes = []
+
+    def say(label, before, after):
+        if before != after:
+            changes.append(
+                _("%(what)s: %(before)s → %(after)s") % {"what": label, "before": before, "after": after}
+            )
+
+    none = _("none")
+    say(
+        _("revisit every"),
+        _("%(n)s days") % {"n": old.revisit_cadence_days} if old.revisit_cadence_days else none,
+        _("%(n)s days") % {"n": new.revisit_cadence_days} if new.revisit_cadence_days else none,
+    )
+    say(
+        _("complaint response"),
+        _("%(n)s h") % {"n": old.complaint_response_hours},
+        _("%(n)s h") % {"n": new.complaint_response_hours},
+    )
+    say(
+        _("complaint resolution"),
+        _("%(n)s h") % {"n": old.complaint_resolution_hours},
+        _("%(n)s h") % {"n": new.complaint_resolution_hours},
+    )
+    say(
+        _("satisfaction survey every"),
+        _("%(n)s months") % {"n": old.survey_cadence_months} if old.survey_cadence_months else none,
+        _("%(n)s months") % {"n": new.survey_cadence_months} if new.survey_cadence_months else none,
+    )
+    say(_("care"), ", ".join(old.care_programme) or none, ", ".join(new.care_programme) or none)
+    return changes
+
+
+def _grade_change(account: Account, all_tiers: dict) -> PlanChange | None:
+    """The tier change of the latest re-grade, when it moved the account to another grade."""
+    from scoring.models import GradeSnapshot
+
+    latest_two = list(
+        GradeSnapshot.objects.filter(account=account).order_by("-period").values("period", "grade")[:2]
+    )
+    if len(latest_two) < 2 or account.status == Account.Status.BLACKLISTED:
+        return None
+    latest, previous = latest_two
+    if latest["grade"] == previous["grade"]:
+        return None
+    old, new = all_tiers.get(previous["grade"]), all_tiers.get(latest["grade"])
+    if old is None or new is None:
+        return None
+    return PlanChange(
+        previous_tier=old, tier=new, period=latest["period"], changes=_tier_differences(old, new)
+    )
+
+
+def account_service_plan(*, account: Account, today: date | None = None) -> dict:
+    """The service plan of an account the caller has already checked the user may see."""
+    today = today or timezone.localdate()
+    sql, params = plan_sql([account.pk], today=today)
+    rows = _rows(sql, params)
+    all_tiers = tiers()
+    if not rows:  # only when the tiers table was emptied by hand
+        return {"plan": None}
+    plan = rows[0]
+    tier = all_tiers[plan["tier_key"]]
+    complaints = list(
+        Complaint.objects.filter(account=account, status__in=["open", "in_progress"])
+        .select_related("deadline")
+        .order_by("received_at")
+    )
+    now = timezone.now()
+    for complaint in complaints:
+        deadline = getattr(complaint, "deadline", None)
+        complaint.resolve_by = deadline.resolve_by if deadline else None
+        complaint.overdue = bool(deadline and deadline.resolve_by < now)
+    return {
+        "plan": plan,
+        "tier": tier,
+        "ungraded": plan["grade"] is None and plan["tier_key"] != TierKey.BLACKLIST,
+        "revisit_overdue": plan["revisit_due_on"] is not None and plan["revisit_due_on"] < today,
+        "survey_overdue": plan["survey_due_on"] is not None and plan["survey_due_on"] < today,
+        "open_complaints": complaints,
+        "care_events": care_events(
+            scope=[account.pk], start=today, end=today + timedelta(days=CARE_WINDOW_DAYS)
+        ),
+        "change": _grade_change(account, all_tiers),
+        "today": today,
+    }
+
+
+# --- Care events ------------------------------------------------------------------------------------
+
+
+def care_events(*, scope, start: date, end: date, limit: int | None = None) -> list[dict]:
+    """Birthdays of contacts, festivals and cooperation anniversaries from ``start`` to ``end`` for the
+    accounts in scope whose tier includes them, in date order. One query."""
+    festivals = festivals_between(start, end)
+    month_days = month_days_between(start, end)
+    plan, plan_params = plan_sql(scope, today=start)
+    t = _tables()
+    festival_keys = [festival.key for festival in festivals] or [""]
+    festival_days = [festival.day for festival in festivals] or [None]
+    festival_condition = " OR ".join(
+        f"(f.key = '{key}' AND plan.{flag})" for key, flag in FESTIVAL_FLAGS.items()
+    )
+    sql = f"""
+        WITH plan AS MATERIALIZED ({plan})
+        SELECT * FROM (
+            SELECT 'birthday' AS kind, plan.account_id, plan.name, plan.short_name, c.name AS person,
+                   to_char(c.birthday, 'MM-DD') AS month_day, NULL::date AS day, NULL AS festival
+            FROM plan JOIN {t["contact"]} c ON c.account_id = plan.account_id
+            WHERE plan.care_birthday AND to_char(c.birthday, 'MM-DD') = ANY(%s)
+            UNION ALL
+            SELECT 'anniversary', plan.account_id, plan.name, plan.short_name, NULL,
+                   to_char(plan.first_order_on, 'MM-DD'), NULL::date, NULL
+            FROM plan
+            WHERE plan.care_anniversary AND plan.first_order_on < %s
+              AND to_char(plan.first_order_on, 'MM-DD') = ANY(%s)
+            UNION ALL
+            SELECT 'festival', plan.account_id, plan.name, plan.short_name, NULL, NULL, f.day, f.key
+            FROM plan JOIN unnest(%s::text[], %s::date[]) AS f(key, day) ON ({festival_condition})
+            WHERE plan.status <> 'lost'
+        ) events
+    """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
+    rows = _rows(
+        sql, [*plan_params, month_days, start - timedelta(days=300), month_days, festival_keys, festival_days]
+    )
+    from .calendar import FESTIVAL_LABELS, next_occurrence
+
+    for row in rows:
+        if row["kind"] == "festival":
+            row["label"] = FESTIVAL_LABELS[row["festival"]]
+        else:
+            month, day = (int(part) for part in row["month_day"].split("-"))
+            row["day"] = next_occurrence(month, day, on_or_after=start)
+            row["label"] = (
+                _("Birthday of %(person)s") % {"person": row["person"]}
+                if row["kind"] == "birthday"
+                else _("Anniversary of our first order")
+            )
+    rows.sort(key=lambda row: (row["day"], row["kind"], row["account_id"]))
+    return rows[:limit] if limit else rows
+
+
+# --- My day -----------------------------------------------------------------------------------------
+
+
+def _visible_plan(user, *, today: date, where: str, order: str, extra_params=()) -> tuple[list[dict], int]:
+    plan, params = plan_sql(Account.objects.visible_to(user), today=today)
+    sql = f"""
+        SELECT *, count(*) OVER () AS total FROM ({plan}) plan
+        WHERE {where} ORDER BY {order}, account_id LIMIT {MY_DAY_LIMIT}
+    """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
+    rows = _rows(sql, [*params, *extra_params])
+    return rows, rows[0]["total"] if rows else 0
+
+
+def my_day(*, user, now: datetime | None = None) -> dict:
+    """What is due today for the accounts this user may see: a fixed number of queries."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    week_end = today + timedelta(days=6)
+    revisits, revisits_total = _visible_plan(
+        user, today=today, where="revisit_due_on <= %s", order="revisit_due_on", extra_params=[today]
+    )
+    surveys, surveys_total = _visible_plan(
+        user, today=today, where="survey_due_on <= %s", order="survey_due_on", extra_params=[week_end]
+    )
+    complaints = list(
+        Complaint.objects.visible_to(user)
+        .filter(status__in=["open", "in_progress"])
+        .select_related("account", "deadline")
+        .order_by("deadline__resolve_by", "received_at")[:MY_DAY_LIMIT]
+    )
+    for complaint in complaints:
+        deadline = getattr(complaint, "deadline", None)
+        complaint.resolve_by = deadline.resolve_by if deadline else None
+        complaint.remaining = (deadline.resolve_by - now) if deadline else None
+        complaint.overdue = bool(deadline and deadline.resolve_by < now)
+    alerts = list(
+        alerts_for(user=user)
+        .select_related("account", "responsible")
+        .order_by("read_flag", "due_on", "pk")[:MY_DAY_LIMIT]
+    )
+    return {
+        "today": today,
+        "week_end": week_end,
+        "revisits": revisits,
+        "revisits_total": revisits_total,
+        "surveys": surveys,
+        "surveys_total": surveys_total,
+        "complaints": complaints,
+        "care_events": care_events(
+            scope=Account.objects.visible_to(user), start=today, end=week_end, limit=MY_DAY_LIMIT
+        ),
+        "alerts": alerts,
+    }
+
+
+# --- Alerts -----------------------------------------------------------------------------------------
+
+
+def alerts_for(*, user, status: str = Alert.Status.OPEN) -> QuerySet:
+    """Alerts this user may see, annotated with whether this user has read them."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import AlertRead
+
+    return (
+        Alert.objects.visible_to(user)
+        .filter(status=status)
+        .annotate(read_flag=Exists(AlertRead.objects.filter(alert=OuterRef("pk"), user_id=user.pk)))
+    )
+
+
+def unread_alert_count(*, user) -> int:
+    return Alert.objects.visible_to(user).open().unread_by(user).count()
+
+
+# --- Compliance -------------------------------------------------------------------------------------
+
+
+def service_compliance(*, user, month: date) -> list[dict]:
+    """Per account manager and tier, for one month (Asia/Shanghai): revisits due in the month and how
+    many were done by their due date; complaints whose resolution deadline fell in the month and how
+    many were resolved by it; surveys due in the month and how many were sent by their due date, and
+    surveys sent in the month.
+
+    A revisit falls due ``cadence`` days after each visit or meeting; it is on time when the next visit
+    or meeting came on or before that day. The tier is the account's current tier (the grade it is
+    served by now); complaints use the tier fixed on their deadline.
+    """
+    start = month.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    plan, plan_params = plan_sql(Account.objects.visible_to(user), today=timezone.localdate())
+    t = _tables()
+    tz = timezone.get_current_timezone_name()
+    sql = f"""
+        WITH plan AS MATERIALIZED ({plan}),
+        visits AS (
+            SELECT i.account_id, (i.occurred_at AT TIME ZONE '{tz}')::date AS day,
+                   lead((i.occurred_at AT TIME ZONE '{tz}')::date)
+                       OVER (PARTITION BY i.account_id ORDER BY i.occurred_at) AS next_day
+            FROM {t["interaction"]} i JOIN plan ON plan.account_id = i.account_id
+            WHERE i.kind IN ('visit', 'meeting')
+        ),
+        revisits AS (
+            SELECT plan.owner_id, plan.tier_key,
+                   count(*) AS due,
+                   count(*) FILTER (WHERE v.next_day <= v.day + plan.revisit_cadence_days) AS on_time
+            FROM visits v JOIN plan ON plan.account_id = v.account_id
+            WHERE plan.served AND v.day + plan.revisit_cadence_days >= %s
+              AND v.day + plan.revisit_cadence_days < %s
+            GROUP BY 1, 2
+        ),
+        complaints AS (
+            SELECT plan.owner_id, d.tier AS tier_key, count(*) AS due,
+                   count(*) FILTER (WHERE c.resolved_at IS NOT NULL AND c.resolved_at <= d.resolve_by)
+                       AS on_time
+            FROM {t["complaint"]} c JOIN {t["deadline"]} d ON d.complaint_id = c.id
+            JOIN plan ON plan.account_id = c.account_id
+            WHERE (d.resolve_by AT TIME ZONE '{tz}')::date >= %s
+              AND (d.resolve_by AT TIME ZONE '{tz}')::date < %s
+            GROUP BY 1, 2
+        ),
+        survey_series AS (
+            SELECT s.account_id, s.sent_on,
+                   lead(s.sent_on) OVER (PARTITION BY s.account_id ORDER BY s.sent_on, s.id) AS next_sent_on
+            FROM {t["survey"]} s JOIN plan ON plan.account_id = s.account_id
+        ),
+        surveys AS (
+            SELECT plan.owner_id, plan.tier_key,
+                   count(*) FILTER (WHERE due_on >= %s AND due_on < %s) AS due,
+                   count(*) FILTER (WHERE due_on >= %s AND due_on < %s AND next_sent_on <= due_on) AS on_time,
+                   count(*) FILTER (WHERE ss.sent_on >= %s AND ss.sent_on < %s) AS sent
+            FROM survey_series ss JOIN plan ON plan.account_id = ss.account_id
+            CROSS JOIN LATERAL (
+                SELECT (ss.sent_on + make_interval(months => plan.survey_cadence_months))::date AS due_on
+            ) d
+            WHERE plan.served AND plan.survey_cadence_months IS NOT NULL
+            GROUP BY 1, 2
+        )
+        SELECT owner_id, tier_key,
+               COALESCE(r.due, 0) AS revisits_due, COALESCE(r.on_time, 0) AS revisits_on_time,
+               COALESCE(c.due, 0) AS complaints_due, COALESCE(c.on_time, 0) AS complaints_on_time,
+               COALESCE(s.due, 0) AS surveys_due, COALESCE(s.on_time, 0) AS surveys_on_time,
+               COALESCE(s.sent, 0) AS surveys_sent
+        FROM revisits r
+        FULL JOIN complaints c USING (owner_id, tier_key)
+        FULL JOIN surveys s USING (owner_id, tier_key)
+        ORDER BY owner_id, tier_key
+    """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
+    params = [*plan_params, start, end, start, end, start, end, start, end, start, end]
+    rows = _rows(sql, params)
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.in_bulk({row["owner_id"] for row in rows})
+    for row in rows:
+        row["manager"] = users.get(row["owner_id"])
+        for part in ("revisits", "complaints", "surveys"):
+            due, on_time = row[f"{part}_due"], row[f"{part}_on_time"]
+            row[f"{part}_share"] = round(on_time / due, 4) if due else None
+    return rows

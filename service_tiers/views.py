@@ -1,0 +1,97 @@
+"""My day, alerts and compliance pages. Function views returning TemplateResponse; htmx requests get
+the named partial of the same template, so every page also works without JavaScript."""
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from . import selectors, services
+from .models import Alert
+
+PAGE_SIZE = 25
+
+
+@require_GET
+@login_required
+def my_day(request):
+    # The rules are re-checked for this user's accounts first, so acting on an item (a visit logged,
+    # a complaint resolved) clears its alert at once rather than at tomorrow's run.
+    services.alerts_refresh_for(user=request.user)
+    context = selectors.my_day(user=request.user)
+    return TemplateResponse(request, "service_tiers/my_day.html", context)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def alert_list(request):
+    status = request.GET.get("status", Alert.Status.OPEN)
+    if status not in Alert.Status.values:
+        status = Alert.Status.OPEN
+    alerts = (
+        selectors.alerts_for(user=request.user, status=status)
+        .select_related("account", "responsible")
+        .order_by("read_flag", "due_on", "pk")
+    )
+    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return TemplateResponse(
+        request, "service_tiers/alert_list.html", {"page": page, "status": status, "statuses": Alert.Status}
+    )
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def alert_read(request, pk):
+    alert = services.alert_mark_read(actor=request.user, alert_id=pk)
+    if request.htmx:
+        alert = (
+            selectors.alerts_for(user=request.user, status=alert.status)
+            .select_related("account")
+            .get(pk=alert.pk)
+        )
+        return TemplateResponse(
+            request,
+            "service_tiers/_alert.html",
+            {
+                "alert": alert,
+                "unread_alert_count": selectors.unread_alert_count(user=request.user),
+                "oob": True,
+            },
+        )
+    return _back(request, "service_tiers:alert_list")
+
+
+@require_POST
+@login_required
+def alert_read_all(request):
+    services.alert_mark_all_read(actor=request.user)
+    return _back(request, "service_tiers:alert_list")
+
+
+@require_GET
+@login_required
+def compliance(request):
+    today = timezone.localdate()
+    try:
+        month = date.fromisoformat(f"{request.GET.get('month', '')}-01")
+    except ValueError:
+        month = today.replace(day=1)
+    rows = selectors.service_compliance(user=request.user, month=month)
+    return TemplateResponse(request, "service_tiers/compliance.html", {"rows": rows, "month": month})
