@@ -8,7 +8,8 @@
 4. On Ctrl-C, SIGTERM or SIGHUP: SIGTERM every child's process group, SIGKILL what is left after
    a timeout, then stop the embedded servers. If a child dies on its own, do the same and exit 1.
 
-Django is never imported here: settings would start the embedded servers a second time.
+Django settings are never loaded here: without the URLs they would start embedded servers of their
+own, tied to this process's lifetime rather than to the children that use them.
 """
 
 from __future__ import annotations
