@@ -281,6 +281,9 @@ class RegradeRunAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of who graded what, when
+
     @admin.display(description=_("duration"))
     def duration(self, run):
         return run.duration

@@ -126,11 +126,6 @@ class ModelSpec:
                 needed.add(criterion.key)
         return needed
 
-    def uses_account_attributes(self) -> bool:
-        return any(
-            c.key in (CriterionKey.OWNERSHIP_TYPE, CriterionKey.CLIENT_STRENGTH) for c in self.criteria
-        )
-
 
 class _Params:
     """Collects query parameters under generated names, so model values never end up in SQL text."""
@@ -147,57 +142,51 @@ class _Params:
 def _raw_ctes(*, specs: list[ModelSpec]) -> str:
     """The WITH clauses up to ``ranked``: one row per graded account with raw values, bases, percentiles."""
     percentile_keys = set().union(*(spec.percentile_columns() for spec in specs))
-    with_account = any(spec.uses_account_attributes() for spec in specs)
     percentiles = ",\n".join(
         f"CASE WHEN {RANKED_VALUE[key]} IS NULL THEN NULL ELSE ROUND((percent_rank() OVER ("
         f"PARTITION BY {RANKED_VALUE[key]} IS NULL ORDER BY {RANKED_VALUE[key]}))::numeric * 100, 4) END "
         f"AS {key}_pct"
         for key in sorted(percentile_keys)
     )
-    account_join = "JOIN accounts_account acc ON acc.id = b.account_id" if with_account else ""
-    account_columns = (
-        "acc.ownership_type, acc.registered_capital"
-        if with_account
-        else "''::varchar AS ownership_type, NULL::numeric AS registered_capital"
-    )
     return f"""
-    orders_agg AS MATERIALIZED (
-        SELECT o.account_id,
-               COALESCE(SUM(o.amount) FILTER (WHERE o.order_date >= %(window_start)s), 0) AS order_volume,
-               COALESCE(SUM(o.gross_profit) FILTER (WHERE o.order_date >= %(window_start)s), 0)
-                   AS gross_profit,
-               COALESCE(SUM(o.amount) FILTER (WHERE o.order_date < %(window_start)s), 0) AS prior_year_volume,
-               COUNT(*) FILTER (WHERE o.order_date < %(window_start)s) AS prior_orders,
-               COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s)
-                   AS invoices_due,
-               COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s
-                                  AND o.paid_date <= o.due_date) AS invoices_on_time,
-               COALESCE(SUM(LEAST(COALESCE(o.paid_date, %(period)s), %(period)s) - o.due_date)
-                   FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s
-                             AND (o.paid_date IS NULL OR o.paid_date > o.due_date)), 0) AS late_days
-        FROM accounts_order o
-        WHERE o.order_date >= %(prior_start)s AND o.order_date < %(period)s
-        GROUP BY o.account_id
-        ORDER BY o.account_id
-    ),
-    ratings AS MATERIALIZED (
-        SELECT r.account_id,
-               MAX(r.value) FILTER (WHERE r.kind = 'relationship') AS relationship_rating,
-               MAX(r.value) FILTER (WHERE r.kind = 'strategic_fit') AS strategic_fit_rating
-        FROM scoring_accountrating r
-        GROUP BY r.account_id
-        ORDER BY r.account_id
-    ),
     merged AS (
-        SELECT COALESCE(oa.account_id, ra.account_id) AS account_id,
+        SELECT acc.id AS account_id, acc.ownership_type, acc.registered_capital,
                oa.order_volume, oa.gross_profit, oa.prior_year_volume, oa.prior_orders,
                oa.invoices_due, oa.invoices_on_time, oa.late_days,
                ra.relationship_rating, ra.strategic_fit_rating
-        FROM orders_agg oa FULL OUTER JOIN ratings ra ON ra.account_id = oa.account_id
+        FROM accounts_account acc
+        LEFT JOIN (
+            SELECT o.account_id,
+                   COALESCE(SUM(o.amount) FILTER (WHERE o.order_date >= %(window_start)s), 0) AS order_volume,
+                   COALESCE(SUM(o.gross_profit) FILTER (WHERE o.order_date >= %(window_start)s), 0)
+                       AS gross_profit,
+                   COALESCE(SUM(o.amount) FILTER (WHERE o.order_date < %(window_start)s), 0)
+                       AS prior_year_volume,
+                   COUNT(*) FILTER (WHERE o.order_date < %(window_start)s) AS prior_orders,
+                   COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s)
+                       AS invoices_due,
+                   COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s
+                                      AND o.paid_date <= o.due_date) AS invoices_on_time,
+                   COALESCE(SUM(LEAST(COALESCE(o.paid_date, %(period)s), %(period)s) - o.due_date)
+                       FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s
+                                 AND (o.paid_date IS NULL OR o.paid_date > o.due_date)), 0) AS late_days
+            FROM accounts_order o
+            WHERE o.order_date >= %(prior_start)s AND o.order_date < %(period)s
+            GROUP BY o.account_id
+            ORDER BY o.account_id
+        ) oa ON oa.account_id = acc.id
+        LEFT JOIN (
+            SELECT r.account_id,
+                   MAX(r.value) FILTER (WHERE r.kind = 'relationship') AS relationship_rating,
+                   MAX(r.value) FILTER (WHERE r.kind = 'strategic_fit') AS strategic_fit_rating
+            FROM scoring_accountrating r
+            GROUP BY r.account_id
+            ORDER BY r.account_id
+        ) ra ON ra.account_id = acc.id
+        WHERE oa.account_id IS NOT NULL OR ra.account_id IS NOT NULL
     ),
     based AS (
         SELECT b.*,
-               {account_columns},
                CASE WHEN b.invoices_due > 0
                     THEN ROUND(b.invoices_on_time * 100.0 / b.invoices_due, 2) END AS on_time_share,
                CASE WHEN b.invoices_due > b.invoices_on_time
@@ -212,7 +201,6 @@ def _raw_ctes(*, specs: list[ModelSpec]) -> str:
                (b.relationship_rating - 1) * 25 AS relationship_index,
                (b.strategic_fit_rating - 1) * 25 AS strategic_fit_index
         FROM merged b
-        {account_join}
     ),
     indexed AS (
         SELECT x.*,

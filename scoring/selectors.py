@@ -185,6 +185,7 @@ def scoring_model_preview(*, draft: ScoringModel, period: datetime.date | None =
     keys = [*GRADES, "—"]
     matrix = {row: dict.fromkeys(keys, 0) for row in keys}
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute("CREATE TEMPORARY TABLE scoring_preview ON COMMIT DROP AS " + sql, params)
         cursor.execute(
             "SELECT COALESCE(current_grade, '—'), COALESCE(draft_grade, '—'), COUNT(*) "

@@ -243,3 +243,11 @@ def test_revoking_an_override_restores_the_computed_grade(world, frozen_today):
     assert grade_override_revoke(actor=world.director, account_id=world.own_account.pk) == 1
     snapshot.refresh_from_db()
     assert snapshot.grade == snapshot.computed_grade and snapshot.override is None
+
+
+def test_a_model_that_graded_accounts_cannot_be_deleted(world, default_model, frozen_today):
+    from django.db.models import ProtectedError
+
+    _graded(world)
+    with pytest.raises(ProtectedError):
+        default_model.delete()
