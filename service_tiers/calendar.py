@@ -7,6 +7,7 @@ Festival dates come from lunar_python (6tail's lunar library, computed from astr
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -33,8 +34,10 @@ class Festival:
         return FESTIVAL_LABELS[self.key]
 
 
+@functools.lru_cache(maxsize=512)
 def festival_date(key: str, year: int) -> date:
-    """The solar date of a festival in the lunar year that starts in ``year``."""
+    """The solar date of a festival in the lunar year that starts in ``year`` (cached: the lunar
+    library computes a whole year of new moons and solar terms for each call)."""
     _key, month, day, _label, _flag = next(f for f in FESTIVALS if f[0] == key)
     solar = Lunar.fromYmd(year, month, day).getSolar()
     return date(solar.getYear(), solar.getMonth(), solar.getDay())

@@ -85,10 +85,13 @@ def alerts_run(*, trigger: str, now: datetime | None = None, send_digests: bool 
 
 
 def alerts_refresh_for(*, user, now: datetime | None = None) -> dict:
-    """Re-check the rules for the accounts this user may see (My day shows the state of now)."""
+    """Re-check the rules for the user's own book: the visible accounts they own or serve on the account
+    team of (My day shows the state of now). A director's or administrator's wider view is refreshed by
+    the daily run; re-checking a whole region on every page view would cost seconds."""
     from accounts.models import Account
 
-    return alerts_sync(scope=Account.objects.visible_to(user), now=now)
+    book = Account.objects.visible_to(user).filter(Q(owner_id=user.pk) | Q(account_team=user.pk)).distinct()
+    return alerts_sync(scope=book, now=now)
 
 
 def _visible_alert(*, actor, alert_id) -> Alert:

@@ -1,0 +1,164 @@
+"""My day, the alert list, compliance and the home page, through the web client."""
+
+import datetime
+
+from django.urls import reverse
+
+from accounts.services import interaction_log
+from service_tiers.models import Alert
+from service_tiers.selectors import service_compliance
+from tests.factories import AccountFactory, ComplaintFactory, ContactFactory, SatisfactionSurveyFactory
+from tests.service_tiers.conftest import at, open_alerts, snapshot, visit
+
+D = datetime.date
+
+
+def test_an_account_manager_lands_on_my_day_and_others_do_not(client, world):
+    client.force_login(world.manager)
+    assert client.get(reverse("home"))["Location"] == reverse("service_tiers:my_day")
+    for user in (world.director, world.admin):
+        client.force_login(user)
+        assert client.get(reverse("home"))["Location"] != reverse("service_tiers:my_day")
+
+
+def test_my_day_lists_what_is_due_with_one_click_to_the_action(client, world, freeze):
+    freeze(2026, 9, 21)
+    snapshot(world.own_account, D(2026, 9, 1), "A")
+    visit(world.own_account, at(2026, 7, 1))  # revisit due 31 July: overdue
+    ComplaintFactory(account=world.own_account, received_at=at(2026, 9, 20, 9))
+    ContactFactory(account=world.own_account, name="刘芳", birthday=D(1980, 9, 23))
+    SatisfactionSurveyFactory(account=world.own_account, sent_on=D(2026, 6, 22))  # A: next due 22 Sep
+    visit(world.foreign_account, at(2026, 1, 1))
+
+    client.force_login(world.manager)
+    page = client.get(reverse("service_tiers:my_day"))
+    assert page.status_code == 200
+    text = page.text
+    detail = reverse("accounts:detail", args=[world.own_account.pk])
+    assert f'{detail}#activity" data-testid="log-visit-link"' in text
+    assert "overdue since 2026-07-31" in text
+    assert f"{detail}#complaints" in text
+    assert "Birthday of 刘芳" in text and "Mid-Autumn Festival" in text
+    assert 'data-testid="my-day-surveys"' in text
+    assert world.foreign_account.short_name not in text
+    # The rules were re-checked for the manager's book: the overdue revisit is an alert already.
+    assert open_alerts(world.own_account, "revisit_overdue").exists()
+    assert 'data-rule="revisit_overdue"' in text
+
+
+def test_logging_the_visit_clears_it_from_my_day(client, world, freeze):
+    freeze(2026, 9, 21)
+    visit(world.own_account, at(2026, 1, 1))
+    client.force_login(world.manager)
+    assert 'data-rule="revisit_overdue"' in client.get(reverse("service_tiers:my_day")).text
+    interaction_log(
+        actor=world.manager,
+        account=world.own_account,
+        kind="visit",
+        occurred_at=at(2026, 9, 21, 9),
+        summary="回访",
+    )
+    page = client.get(reverse("service_tiers:my_day"))
+    assert 'data-rule="revisit_overdue"' not in page.text
+    assert not open_alerts(world.own_account).filter(rule="revisit_overdue").exists()
+
+
+def test_my_day_keeps_a_fixed_number_of_queries(client, world, freeze, django_assert_max_num_queries):
+    freeze(2026, 9, 21)
+    client.force_login(world.manager)
+    client.get(reverse("service_tiers:my_day"))
+    for _ in range(6):
+        account = AccountFactory(owner=world.manager, region=world.east)
+        visit(account, at(2026, 1, 1))
+        ComplaintFactory(account=account, received_at=at(2026, 9, 1))
+        ContactFactory(account=account, birthday=D(1980, 9, 22))
+    with django_assert_max_num_queries(30):
+        page = client.get(reverse("service_tiers:my_day"))
+    assert page.text.count('data-testid="log-visit-link"') == 6
+
+
+def test_a_director_my_day_covers_the_region_but_refreshes_nothing_outside_their_book(client, world, freeze):
+    freeze(2026, 9, 21)
+    visit(world.own_account, at(2026, 1, 1))
+    client.force_login(world.director)
+    page = client.get(reverse("service_tiers:my_day"))
+    assert world.own_account.short_name in page.text  # due revisits of the region
+    assert not Alert.objects.exists()  # the daily run opens region alerts, not a page view
+
+
+def test_alert_list_marks_all_read_and_shows_closed(client, world, freeze):
+    freeze(2026, 9, 21)
+    visit(world.own_account, at(2026, 1, 1))
+    client.force_login(world.manager)
+    client.get(reverse("service_tiers:my_day"))
+    response = client.post(reverse("service_tiers:alert_read_all"))
+    assert response.status_code == 302
+    assert Alert.objects.visible_to(world.manager).open().unread_by(world.manager).count() == 0
+    assert client.get(reverse("service_tiers:alert_list") + "?status=closed").status_code == 200
+    assert client.get(reverse("service_tiers:alert_list") + "?status=nonsense").status_code == 200
+
+
+def test_marking_read_without_javascript_goes_back_safely(client, world, freeze):
+    freeze(2026, 9, 21)
+    visit(world.own_account, at(2026, 1, 1))
+    client.force_login(world.manager)
+    client.get(reverse("service_tiers:my_day"))
+    alert = open_alerts(world.own_account).first()
+    url = reverse("service_tiers:alert_read", args=[alert.pk])
+    assert client.post(url, {"next": "/my-day/"})["Location"] == "/my-day/"
+    assert client.post(url, {"next": "https://evil.example/"})["Location"] == reverse(
+        "service_tiers:alert_list"
+    )
+
+
+def test_compliance_per_manager_and_tier_for_a_month(client, world, freeze):
+    freeze(2026, 11, 5)
+    snapshot(world.own_account, D(2026, 11, 1), "A")
+    # Revisits (A: 30 days): due 31 Aug (next visit 25 Aug: on time), due 24 Sep (late), due 30 Oct.
+    visit(world.own_account, at(2026, 8, 1))
+    visit(world.own_account, at(2026, 8, 25))  # due 24 September; next visit 30 September: late
+    visit(world.own_account, at(2026, 9, 30))  # due 30 October; next visit 20 October: on time
+    visit(world.own_account, at(2026, 10, 20))
+    october = service_compliance(user=world.manager, month=D(2026, 10, 1))
+    assert len(october) == 1
+    row = october[0]
+    assert (row["manager"], row["tier_key"]) == (world.manager, "A")
+    assert (row["revisits_due"], row["revisits_on_time"], row["revisits_share"]) == (1, 1, 1.0)
+    september = service_compliance(user=world.manager, month=D(2026, 9, 1))[0]
+    assert (september["revisits_due"], september["revisits_on_time"]) == (1, 0)
+    assert service_compliance(user=world.other_manager, month=D(2026, 10, 1)) == []
+
+    client.force_login(world.director)
+    page = client.get(reverse("service_tiers:compliance") + "?month=2026-10")
+    assert page.status_code == 200 and 'data-testid="compliance"' in page.text
+
+
+def test_compliance_counts_complaints_resolved_within_their_deadline(world, freeze):
+    from accounts.services import complaint_open, complaint_transition
+
+    freeze(2026, 10, 10, 9)
+    snapshot(world.own_account, D(2026, 10, 1), "B")  # 72 h to resolve
+    quick = complaint_open(
+        actor=world.manager,
+        account=world.own_account,
+        received_at=at(2026, 10, 10, 9),
+        channel="phone",
+        category="delivery",
+        severity="high",
+        description="晚到",
+    )
+    slow = complaint_open(
+        actor=world.manager,
+        account=world.own_account,
+        received_at=at(2026, 10, 10, 9),
+        channel="phone",
+        category="quality",
+        severity="low",
+        description="划痕",
+    )
+    freeze(2026, 10, 11, 9)
+    complaint_transition(actor=world.manager, complaint=quick, to_status="resolved", resolution="已处理")
+    freeze(2026, 10, 20, 9)
+    complaint_transition(actor=world.manager, complaint=slow, to_status="resolved", resolution="已处理")
+    row = service_compliance(user=world.director, month=D(2026, 10, 1))[0]
+    assert (row["complaints_due"], row["complaints_on_time"], row["complaints_share"]) == (2, 1, 0.5)
