@@ -59,7 +59,11 @@ def _raw_value(snapshot: GradeSnapshot, key: str) -> dict:
         "growth": {"percent": snapshot.growth_pct, "prior": snapshot.prior_year_volume},
         "relationship": {"rating": snapshot.relationship_rating},
         "strategic_fit": {"rating": snapshot.strategic_fit_rating},
-        "ownership_type": {"ownership_type": snapshot.ownership_type},
+        "ownership_type": {
+            "ownership_type": dict(Account.OwnershipType.choices).get(
+                snapshot.ownership_type, snapshot.ownership_type
+            )
+        },
         "client_strength": {"amount": snapshot.registered_capital},
     }[key]
 

@@ -11,6 +11,7 @@ import threading
 import uuid
 from pathlib import Path
 from unittest import mock
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -106,9 +107,12 @@ def test_a_real_celery_worker_regrades_through_redis():
     """A worker process on the real Redis broker runs the task against the test database."""
     accounts = _accounts_with_orders(3)
     database = settings.DATABASES["default"]
-    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
+    credentials = quote(database["USER"], safe="")
     if database.get("PASSWORD"):
-        url = url.replace("@", f":{database['PASSWORD']}@", 1)
+        credentials += ":" + quote(database["PASSWORD"], safe="")
+    host = quote(database["HOST"] or "127.0.0.1", safe="")  # the embedded server's host is a socket path
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    url = f"postgres://{credentials}@{host}{port}/{database['NAME']}"
     queue = f"scoring-test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
