@@ -20,8 +20,8 @@ prior window = the 12 months before that):
 * Total = Σ weight × sub-score / Σ weight, the sums over the criteria that have data (so an account is
   graded on what exists), rounded once to 2 places; grade from the model's thresholds, compared exactly.
 * Graded accounts: those with an order in the last 24 months or a rating; others are not graded.
-  Provisional: no order in the prior window (less than 12 months of history) or a weighted criterion
-  without data.
+  Provisional: no order in the prior window, i.e. less than 12 months of order history (a criterion
+  without data, such as a missing rating, shows as "no data" in the breakdown instead).
 """
 
 from __future__ import annotations
@@ -252,7 +252,6 @@ def _score_select(spec: ModelSpec, params: _Params, source: str) -> str:
         )
         or "0"
     )
-    missing = " OR ".join(f"{SCORE_COLUMNS[c.key]} IS NULL" for c in weighted if c.weight > 0) or "false"
     threshold_a = params.add("threshold_a", spec.threshold_a)
     threshold_b = params.add("threshold_b", spec.threshold_b)
     raw = ", ".join(f"t.{column}" for column in RAW_COLUMNS)
@@ -261,11 +260,11 @@ def _score_select(spec: ModelSpec, params: _Params, source: str) -> str:
         SELECT t.account_id, {raw}, {scores}, t.total,
                CASE WHEN t.total >= {threshold_a} THEN 'A' WHEN t.total >= {threshold_b} THEN 'B' ELSE 'C' END
                    AS computed_grade,
-               (COALESCE(t.prior_orders, 0) = 0 OR t.missing) AS provisional
+               COALESCE(t.prior_orders, 0) = 0 AS provisional
         FROM (
             SELECT w.*, ROUND(w.numerator / w.denominator, 2) AS total
             FROM (
-                SELECT u.*, ({numerator}) AS numerator, ({denominator}) AS denominator, ({missing}) AS missing
+                SELECT u.*, ({numerator}) AS numerator, ({denominator}) AS denominator
                 FROM (
                     SELECT s.account_id, s.prior_orders, {", ".join(f"s.{c}" for c in RAW_COLUMNS)},
                            {", ".join(sub_scores)}

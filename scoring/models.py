@@ -513,7 +513,7 @@ class GradeSnapshot(models.Model):
     provisional = models.BooleanField(
         _("provisional"),
         default=False,
-        help_text=_("Graded on incomplete data: less than 12 months of orders, or a criterion without data."),
+        help_text=_("Graded on less than 12 months of order history."),
     )
     override = models.ForeignKey(
         GradeOverride,

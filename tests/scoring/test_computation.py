@@ -163,3 +163,15 @@ def test_previous_grade_comes_from_last_month(world, frozen_today):
     october = GradeSnapshot.objects.get(account=account, period=datetime.date(2026, 10, 1))
     assert _snapshot(account).previous_grade == october.grade
     assert october.previous_grade == ""
+
+
+def test_missing_rating_is_left_out_without_making_the_grade_provisional(world, frozen_today):
+    account = world.own_account
+    add_order(account, paid_days=0)
+    add_order(account, on=IN_PRIOR_WINDOW, paid_days=0)
+    regrade_period(period=PERIOD)
+    snapshot = _snapshot(account)
+    assert snapshot.relationship_score is None and snapshot.strategic_fit_score is None
+    assert snapshot.provisional is False
+    # credit 100, volume 0, profit 0, growth flat (basis 50 → 50): (1500 + 750) / 60 weight points
+    assert snapshot.total == Decimal("37.50")

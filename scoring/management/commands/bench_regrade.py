@@ -83,8 +83,7 @@ FROM (
                            + (CASE WHEN growth_score IS NULL THEN 0 ELSE 15 END)
                            + (CASE WHEN relationship_score IS NULL THEN 0 ELSE 20 END)
                            + (CASE WHEN strategic_fit_score IS NULL THEN 0 ELSE 20 END)), 2) AS total,
-               (COALESCE(prior_orders, 0) = 0 OR credit_score IS NULL OR order_volume_score IS NULL
-                OR growth_score IS NULL OR relationship_score IS NULL OR strategic_fit_score IS NULL) AS provisional
+               COALESCE(prior_orders, 0) = 0 AS provisional
         FROM (
             SELECT b.*,
                    CASE WHEN credit_index IS NULL THEN NULL WHEN credit_index < 50 THEN 0 WHEN credit_index < 70 THEN 30
