@@ -18,6 +18,7 @@ Everything happens in one transaction: a failure leaves nothing behind.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import random
@@ -41,6 +42,7 @@ from .roles import ACCOUNT_MANAGER, ADMINISTRATOR, SALES_DIRECTOR
 from .validators import CREDIT_CODE_ALPHABET, credit_code_check_character
 
 DEFAULT_ACCOUNTS = 300
+CENTS = Decimal("0.01")
 REBUILD_INDEXES_FROM = (
     20_000  # accounts; below this, dropping and rebuilding indexes costs more than it saves
 )
@@ -593,9 +595,10 @@ class PlannedAccount:
     ownership_type: str
     channel: str
     status: str
-    registered_capital: Decimal
+    registered_capital: Decimal | None
     address: str
     created_at: datetime
+    created_on: date  # local date of created_at, or the day after (never before it)
     updated_at: datetime
     owner_id: int
     region_id: int
@@ -626,13 +629,19 @@ def _reserve_ids(model, count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+ORGANISATION_CODE_VALUES = {char: int(char, 36) for char in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+
+
 def _organisation_code(rng: random.Random) -> str:
     """A 9-character organisation code (GB 11714): 8 characters and their check character."""
     if rng.random() < 0.5:
         body = f"{rng.randrange(10**8):08d}"
     else:  # codes issued since 2015 start with MA
         body = "MA" + "".join(rng.choices(CREDIT_CODE_ALPHABET, k=6))
-    total = sum(int(char, 36) * weight for char, weight in zip(body, (3, 7, 9, 10, 5, 8, 4, 2), strict=True))
+    total = sum(
+        ORGANISATION_CODE_VALUES[char] * weight
+        for char, weight in zip(body, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)
+    )
     check = 11 - total % 11
     return body + {10: "X", 11: "0"}.get(check, str(check))
 
@@ -652,9 +661,10 @@ class Weighted:
     def __init__(self, weights: dict):
         self.values = list(weights)
         self.cumulative = list(itertools.accumulate(weights.values()))
+        self.total = self.cumulative[-1]
 
     def pick(self, rng: random.Random):
-        return rng.choices(self.values, cum_weights=self.cumulative)[0]
+        return self.values[bisect.bisect(self.cumulative, rng.random() * self.total)]
 
 
 INDUSTRY_CHOICE = Weighted(INDUSTRY_WEIGHTS)
@@ -754,7 +764,9 @@ def _plan_accounts(rng: random.Random, count: int, users: dict, regions: dict) -
             created_days_ago = rng.randint(HISTORY_DAYS, 6 * 365)
         created_at = now - timedelta(days=created_days_ago, seconds=rng.randint(0, 86_399))
         updated_at = created_at + (now - created_at) * rng.random()
-        capital = Decimal(round(size**0.6 * rng.uniform(2, 20) * 1_000_000, -4)).quantize(Decimal("0.01"))
+        capital = None  # public bodies have no registered capital
+        if not public_body:
+            capital = Decimal(round(size**0.6 * rng.uniform(2, 20) * 1_000_000, -4)).quantize(CENTS)
         account = PlannedAccount(
             pk=pk,
             name=name,
@@ -772,6 +784,7 @@ def _plan_accounts(rng: random.Random, count: int, users: dict, regions: dict) -
                 f"{rng.randint(1, 999)}号"
             ),
             created_at=created_at,
+            created_on=today - timedelta(days=created_days_ago),
             updated_at=updated_at,
             owner_id=owner.pk,
             region_id=regions[spec.code].pk,
@@ -784,6 +797,16 @@ def _plan_accounts(rng: random.Random, count: int, users: dict, regions: dict) -
         if becomes_group:
             group_head = account
         planned.append(account)
+
+    # Every demo manager gets a book, even from a handful of accounts: each login has something to show.
+    owned = {account.owner_id for account in planned}
+    for spec in REGIONS:
+        in_region = [account for account in planned if account.region_id == regions[spec.code].pk]
+        for name in (name for _team, members in spec.teams for name in members):
+            if users[name].pk not in owned and len(in_region) > 1:
+                account = rng.choice(in_region)
+                account.owner_id = users[name].pk
+                owned = {account.owner_id for account in planned}
 
     # Account teams: a colleague of the same region helps on about one account in ten.
     managers_by_region = {
@@ -922,7 +945,7 @@ def _load_profiles(rng: random.Random, plan: AccountPlan, seed: int) -> int:
     history_start = today - timedelta(days=HISTORY_DAYS - 1)
     rows, raw_orders, windows = [], [], []
     for account in plan.accounts:
-        created_on = timezone.localdate(account.created_at)
+        created_on = account.created_on
         start = max(history_start, created_on)
         end = today
         if account.status == Account.Status.DORMANT:
