@@ -157,3 +157,25 @@ def test_a_real_celery_worker_regrades_through_redis():
     assert (run.status, run.accounts_graded) == ("succeeded", len(accounts))
     assert GradeSnapshot.objects.filter(period=PERIOD, run=run).count() == len(accounts)
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db
+def test_regrade_command_shows_its_progress(frozen_today):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _accounts_with_orders(2)
+    output = StringIO()
+    call_command("regrade", period="2026-11", stdout=output)
+    text = output.getvalue()
+    assert "Computing raw values" in text and "Graded 2 accounts" in text
+    assert RegradeRun.objects.get().trigger == "command"
+
+
+@pytest.mark.django_db
+def test_benchmark_refuses_to_generate_outside_a_bench_database():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="bench"):
+        call_command("bench_regrade", accounts=10)
