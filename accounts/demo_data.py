@@ -711,13 +711,16 @@ def _plan_accounts(rng: random.Random, count: int, users: dict, regions: dict) -
     sizes = [math.exp(1.7 * max(-2.2, normal.inv_cdf((rank + 0.5) / count))) for rank in range(count)]
     rng.shuffle(sizes)
 
+    region_ids = {spec.code: regions[spec.code].pk for spec in REGIONS}
+    region_managers = {
+        spec.code: [users[name].pk for _team, members in spec.teams for name in members] for spec in REGIONS
+    }
     planned: list[PlannedAccount] = []
     group_head: PlannedAccount | None = None
     subsidiaries_left = 0
     for pk, size in zip(ids, sizes, strict=True):
         spec = REGION_CHOICE.pick(rng)
-        managers = [name for _team, members in spec.teams for name in members]
-        owner = users[rng.choice(managers)]
+        owner_id = rng.choice(region_managers[spec.code])
         ownership = OWNERSHIP_CHOICE.pick(rng)
         parent = group_head if subsidiaries_left and ownership != Account.OwnershipType.GOVERNMENT else None
         if parent is not None:
@@ -786,8 +789,8 @@ def _plan_accounts(rng: random.Random, count: int, users: dict, regions: dict) -
             created_at=created_at,
             created_on=today - timedelta(days=created_days_ago),
             updated_at=updated_at,
-            owner_id=owner.pk,
-            region_id=regions[spec.code].pk,
+            owner_id=owner_id,
+            region_id=region_ids[spec.code],
             parent_id=parent.pk if parent else None,
             email_domain=email_domain,
             public_body=public_body,
@@ -801,11 +804,14 @@ def _plan_accounts(rng: random.Random, count: int, users: dict, regions: dict) -
     # Every demo manager gets a book, even from a handful of accounts: each login has something to show.
     owned = {account.owner_id for account in planned}
     for spec in REGIONS:
-        in_region = [account for account in planned if account.region_id == regions[spec.code].pk]
-        for name in (name for _team, members in spec.teams for name in members):
-            if users[name].pk not in owned and len(in_region) > 1:
-                account = rng.choice(in_region)
-                account.owner_id = users[name].pk
+        managers = [users[name].pk for _team, members in spec.teams for name in members]
+        if owned.issuperset(managers):
+            continue
+        region_id = regions[spec.code].pk
+        in_region = [account for account in planned if account.region_id == region_id]
+        for manager_id in managers:
+            if manager_id not in owned and len(in_region) > 1:
+                rng.choice(in_region).owner_id = manager_id
                 owned = {account.owner_id for account in planned}
 
     # Account teams: a colleague of the same region helps on about one account in ten.
