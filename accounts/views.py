@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from kam.exports import Column, Table, export_filename, export_response
+
 from . import selectors, services
 from .forms import ComplaintForm, ComplaintTransitionForm, InteractionForm
 from .models import Complaint
@@ -22,10 +24,12 @@ PAGE_SIZE = 25
 
 @login_required
 def home(request):
-    # An account manager starts the day with what is due; directors and admins with the account list.
+    # An account manager starts the day with what is due; directors and admins with the dashboard.
     user = request.user
     if is_account_manager(user) and not (is_sales_director(user) or is_administrator(user)):
         return redirect("service_tiers:my_day")
+    if is_sales_director(user) or is_administrator(user):
+        return redirect("segmentation:dashboard")
     return redirect("accounts:list")
 
 
@@ -43,6 +47,31 @@ def account_list(request):
     return TemplateResponse(
         request, template, {"filter": filterset, "page": page, "querystring": query.urlencode()}
     )
+
+
+@require_GET
+@login_required
+def account_list_export(request, export_format):
+    """The account list with the current filters, as CSV or XLSX (visibility applied by the selector)."""
+    _filterset, accounts = selectors.account_list(user=request.user, data=request.GET)
+    table = Table(
+        _("Accounts"),
+        [
+            Column(_("Account"), "name"),
+            Column(_("Short name"), "short_name"),
+            Column(_("Credit code"), "credit_code"),
+            Column(_("Status"), lambda account: account.get_status_display()),
+            Column(_("Region"), lambda account: account.region.name if account.region else ""),
+            Column(_("Industry"), lambda account: account.get_industry_display()),
+            Column(
+                _("Account manager"),
+                lambda account: account.owner.get_full_name() or account.owner.get_username(),
+            ),
+            Column(_("Updated"), "updated_at", "datetime"),
+        ],
+        accounts.iterator(chunk_size=2000),
+    )
+    return export_response(table, export_format=export_format, filename=export_filename("accounts"))
 
 
 def _account_page_context(request, account, *, interaction_form=None, complaint_form=None, open_panel=None):

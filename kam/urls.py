@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
+    path("dashboard/", include("segmentation.urls")),
     path("scoring/", include("scoring.urls")),
     path("", include("service_tiers.urls")),
     path("api/", include("kam.api", namespace="api")),

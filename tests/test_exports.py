@@ -148,3 +148,46 @@ def test_unknown_format_is_not_found():
 
     with pytest.raises(Http404):
         export_response(_table([]), export_format="pdf", filename="x")
+
+
+def _rows(response):
+    if response["Content-Type"].startswith("text/csv"):
+        text = b"".join(response.streaming_content).decode("utf-8")
+        assert text.startswith(BYTE_ORDER_MARK)
+        return list(csv.reader(io.StringIO(text[1:])))
+    return [
+        list(row) for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    ]
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_account_list_export_applies_visibility(client, world, export_format):
+    from django.urls import reverse
+
+    client.force_login(world.director)
+    rows = _rows(client.get(reverse("accounts:list_export", args=[export_format])))
+    names = [row[0] for row in rows[1:]]
+    assert names == ["上海宏远机械制造有限公司"]
+    assert rows[1][6] == "manager"
+
+
+def test_account_list_export_applies_the_filters(client, world):
+    from django.urls import reverse
+
+    from tests.factories import AccountFactory
+
+    AccountFactory(name="=cmd|' /C calc'!A0 上海", owner=world.manager, region=world.east, status="lost")
+    client.force_login(world.admin)
+    url = reverse("accounts:list_export", args=["csv"])
+    rows = _rows(client.get(url + "?status=lost"))
+    assert [row[0] for row in rows[1:]] == ["'=cmd|' /C calc'!A0 上海"]
+    rows = _rows(client.get(url + f"?region={world.north.pk}"))
+    assert [row[0] for row in rows[1:]] == ["北京华信建设集团有限公司"]
+
+
+def test_account_list_links_to_its_exports_with_the_filters(client, world):
+    from django.urls import reverse
+
+    client.force_login(world.manager)
+    page = client.get(reverse("accounts:list") + "?status=active").content.decode()
+    assert 'href="/accounts/export.xlsx?status=active"' in page

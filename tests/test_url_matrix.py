@@ -57,6 +57,30 @@ def _own_alert(world):
     )
 
 
+def _own_account_graded(world):
+    """A grade snapshot for the target account, so dashboard lists and exports can name it."""
+    from django.utils import timezone
+
+    from scoring.models import GradeSnapshot, ScoringModel
+
+    GradeSnapshot.objects.get_or_create(
+        account=world.own_account,
+        period=timezone.localdate().replace(day=1),
+        defaults={
+            "scoring_model": ScoringModel.objects.get(status=ScoringModel.Status.ACTIVE),
+            "total": 80,
+            "computed_grade": "A",
+            "grade": "A",
+            "computed_at": timezone.now(),
+        },
+    )
+    return True
+
+
+def _streamed_text(response) -> str:
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
 def _api_ids(response):
     return {item["id"] for item in response.json()["results"]}
 
@@ -77,6 +101,11 @@ ROUTES = {
     "home": Route(lambda w: reverse("home"), kind="list", ok=302, shows=None),
     # Account pages
     "accounts:list": Route(lambda w: reverse("accounts:list"), kind="list"),
+    "accounts:list_export": Route(
+        lambda w: reverse("accounts:list_export", args=["csv"]),
+        kind="list",
+        shows=lambda w, r: w.own_account.name in _streamed_text(r),
+    ),
     "accounts:detail": Route(lambda w: reverse("accounts:detail", args=[w.own_account.pk])),
     "accounts:interaction_create": Route(
         lambda w: reverse("accounts:interaction_create", args=[w.own_account.pk])
@@ -107,6 +136,17 @@ ROUTES = {
         lambda w: reverse("service_tiers:alert_read_all"), "post", kind="list", ok=302, shows=None
     ),
     "service_tiers:compliance": Route(lambda w: reverse("service_tiers:compliance"), kind="list", shows=None),
+    # Directors' dashboard (segmentation): figures, drill-down lists, exports, KPI targets
+    "segmentation:dashboard": Route(lambda w: reverse("segmentation:dashboard"), kind="list", shows=None),
+    "segmentation:accounts": Route(
+        lambda w: _own_account_graded(w) and reverse("segmentation:accounts") + "?to_grade=A", kind="list"
+    ),
+    "segmentation:export": Route(
+        lambda w: _own_account_graded(w) and reverse("segmentation:export", args=["accounts", "csv"]),
+        kind="list",
+        shows=lambda w, r: w.own_account.name in _streamed_text(r),
+    ),
+    "segmentation:targets": Route(lambda w: reverse("segmentation:targets"), kind="list", shows=None),
     # API
     "api:api-root": Route(lambda w: reverse("api:api-root"), kind="list", anonymous=API_REFUSED, shows=None),
     "api:account-list": Route(

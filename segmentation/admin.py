@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from .models import KpiTarget
+
+
+@admin.register(KpiTarget)
+class KpiTargetAdmin(admin.ModelAdmin):
+    list_display = ["manager", "metric", "monthly_target", "valid_from", "valid_until", "set_by", "set_at"]
+    list_filter = ["metric", "valid_from"]
+    search_fields = ["manager__username", "manager__first_name", "manager__last_name"]
+    autocomplete_fields = ["manager", "set_by"]
+    date_hierarchy = "valid_from"

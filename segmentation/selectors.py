@@ -1,0 +1,593 @@
+"""Reads for the directors' dashboard: accounts grouped by grade, region, industry and owner.
+
+Every figure starts from ``Account.objects.visible_to(user)`` narrowed by the dashboard filters
+(``dashboard_accounts``) and is one aggregate query in PostgreSQL; Python only arranges the handful of
+grouped rows into tables. The page therefore runs a fixed number of queries whatever the data size.
+
+Definitions (shown on the page too):
+
+* period P: a graded month (first day), as in ``scoring``; the comparison period defaults to P − 1.
+* grade: the effective grade of the account's snapshot for the period (a director's override wins).
+* revenue and gross profit of a period: the order amount and gross profit of the 12 months before P,
+  as recorded in the grade snapshot (the figures the grade was computed from).
+* monthly revenue: orders by calendar month over the 24 months before P.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Complaint, Interaction, Order, Region, Team
+from scoring.computation import add_months
+from scoring.models import Grade, GradeSnapshot
+
+from .models import KpiMetric, KpiTarget
+
+ZERO = Decimal("0.00")
+HUNDRED = Decimal("100")
+CENT = Decimal("0.01")
+GRADES = [Grade.A, Grade.B, Grade.C]
+NOT_GRADED = "none"  # a migration matrix row/column: no snapshot in that period
+TREND_MONTHS = 24
+RISK_LIST_LENGTH = 50
+SCORE_DROP_POINTS = Decimal("10")
+# Without a service-tier deadline, an open complaint is late after the longest default tier deadline.
+COMPLAINT_FALLBACK_HOURS = 72
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+
+DIMENSIONS = {
+    "region": (_("Region"), "account__region_id", "account__region__name"),
+    "industry": (_("Industry"), "account__industry", None),
+    "owner": (_("Account manager"), "account__owner_id", "account__owner__username"),
+}
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    period: datetime.date
+    compare: datetime.date
+    region: Region | None = None
+    team: Team | None = None
+    industry: str = ""
+    owner: object | None = None
+    grade: str = ""
+
+
+def percent(part, whole) -> Decimal | None:
+    """part / whole in percent, two places, half up; None when there is no whole."""
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def latest_period() -> datetime.date:
+    """The latest graded month, or the current month when nothing is graded yet."""
+    latest = GradeSnapshot.objects.aggregate(latest=Max("period"))["latest"]
+    return latest or timezone.localdate().replace(day=1)
+
+
+def dashboard_accounts(*, user, filters: DashboardFilters) -> QuerySet:
+    """The accounts the figures are about: what the user may see, narrowed by the filters."""
+    accounts = Account.objects.visible_to(user)
+    if filters.region is not None:
+        accounts = accounts.filter(region=filters.region)
+    if filters.team is not None:
+        accounts = accounts.filter(
+            owner_id__in=Team.members.through.objects.filter(team=filters.team).values("user_id")
+        )
+    if filters.industry:
+        accounts = accounts.filter(industry=filters.industry)
+    if filters.owner is not None:
+        accounts = accounts.filter(owner=filters.owner)
+    if filters.grade:
+        accounts = accounts.filter(
+            pk__in=GradeSnapshot.objects.filter(period=filters.period, grade=filters.grade).values(
+                "account_id"
+            )
+        )
+    return accounts
+
+
+def _snapshots(accounts: QuerySet, **where) -> QuerySet:
+    return GradeSnapshot.objects.filter(account_id__in=accounts.values("pk"), **where)
+
+
+def _money(value) -> Decimal:
+    return (value or ZERO).quantize(CENT)
+
+
+# --- Grade distribution ----------------------------------------------------------------------------
+
+
+def grade_distribution(*, accounts: QuerySet, filters: DashboardFilters) -> dict:
+    """Accounts and revenue per grade in the period (the 80/20 picture) and in the comparison period."""
+    rows = (
+        _snapshots(accounts, period__in=[filters.period, filters.compare])
+        .values("period", "grade")
+        .annotate(
+            accounts=Count("pk"),
+            revenue=Sum(Coalesce("order_volume", ZERO, output_field=MONEY)),
+            gross_profit=Sum(Coalesce("gross_profit", ZERO, output_field=MONEY)),
+        )
+        .order_by()
+    )
+    figures = {(row["period"], row["grade"]): row for row in rows}
+
+    def period_totals(period):
+        cells = [figures.get((period, grade), {}) for grade in GRADES]
+        return (
+            sum(cell.get("accounts", 0) for cell in cells),
+            sum((_money(cell.get("revenue")) for cell in cells), ZERO),
+            sum((_money(cell.get("gross_profit")) for cell in cells), ZERO),
+        )
+
+    total_accounts, total_revenue, total_profit = period_totals(filters.period)
+    before_accounts, before_revenue, _before_profit = period_totals(filters.compare)
+    grades = []
+    for grade in GRADES:
+        now = figures.get((filters.period, grade), {})
+        before = figures.get((filters.compare, grade), {})
+        accounts_share = percent(now.get("accounts", 0), total_accounts)
+        revenue_share = percent(_money(now.get("revenue")), total_revenue)
+        before_accounts_share = percent(before.get("accounts", 0), before_accounts)
+        before_revenue_share = percent(_money(before.get("revenue")), before_revenue)
+        grades.append(
+            {
+                "grade": grade,
+                "label": Grade(grade).label,
+                "accounts": now.get("accounts", 0),
+                "accounts_share": accounts_share,
+                "revenue": _money(now.get("revenue")),
+                "revenue_share": revenue_share,
+                "gross_profit": _money(now.get("gross_profit")),
+                "previous_accounts": before.get("accounts", 0),
+                "previous_revenue": _money(before.get("revenue")),
+                "previous_revenue_share": before_revenue_share,
+                "accounts_change": now.get("accounts", 0) - before.get("accounts", 0),
+                "revenue_change": _money(now.get("revenue")) - _money(before.get("revenue")),
+                "revenue_share_change": (
+                    revenue_share - before_revenue_share
+                    if revenue_share is not None and before_revenue_share is not None
+                    else None
+                ),
+                "accounts_share_change": (
+                    accounts_share - before_accounts_share
+                    if accounts_share is not None and before_accounts_share is not None
+                    else None
+                ),
+            }
+        )
+    return {
+        "grades": grades,
+        "total_accounts": total_accounts,
+        "total_revenue": total_revenue,
+        "total_gross_profit": total_profit,
+        "previous_total_accounts": before_accounts,
+        "previous_total_revenue": before_revenue,
+    }
+
+
+# --- Grade migration -------------------------------------------------------------------------------
+
+
+def _with_both_periods(accounts: QuerySet, filters: DashboardFilters) -> QuerySet:
+    return accounts.annotate(
+        now=FilteredRelation("grade_snapshots", condition=Q(grade_snapshots__period=filters.period)),
+        before=FilteredRelation("grade_snapshots", condition=Q(grade_snapshots__period=filters.compare)),
+    ).filter(Q(now__id__isnull=False) | Q(before__id__isnull=False))
+
+
+def grade_migration(*, accounts: QuerySet, filters: DashboardFilters) -> dict:
+    """The from × to matrix between the comparison period and the period, with revenue per cell."""
+    rows = (
+        _with_both_periods(accounts, filters)
+        .values(from_grade=F("before__grade"), to_grade=F("now__grade"))
+        .annotate(
+            accounts=Count("pk"),
+            revenue=Sum(Coalesce("now__order_volume", ZERO, output_field=MONEY)),
+            previous_revenue=Sum(Coalesce("before__order_volume", ZERO, output_field=MONEY)),
+        )
+        .order_by()
+    )
+    keys = [*GRADES, NOT_GRADED]
+    cells = {(row["from_grade"] or NOT_GRADED, row["to_grade"] or NOT_GRADED): row for row in rows}
+    rank = {grade: index for index, grade in enumerate(GRADES)}
+    matrix, up, down, same = [], 0, 0, 0
+    for from_grade in keys:
+        line = []
+        for to_grade in keys:
+            cell = cells.get((from_grade, to_grade), {})
+            count = cell.get("accounts", 0)
+            if from_grade in rank and to_grade in rank:
+                if rank[to_grade] < rank[from_grade]:
+                    up += count
+                    direction = "up"
+                elif rank[to_grade] > rank[from_grade]:
+                    down += count
+                    direction = "down"
+                else:
+                    same += count
+                    direction = "same"
+            else:
+                direction = "other"
+            line.append(
+                {
+                    "from": from_grade,
+                    "to": to_grade,
+                    "accounts": count,
+                    "revenue": _money(cell.get("revenue")),
+                    "previous_revenue": _money(cell.get("previous_revenue")),
+                    "direction": direction,
+                }
+            )
+        matrix.append({"from": from_grade, "cells": line})
+    return {"keys": keys, "rows": matrix, "up": up, "down": down, "same": same}
+
+
+def migration_accounts(
+    *, accounts: QuerySet, filters: DashboardFilters, from_grade: str = "", to_grade: str = ""
+) -> QuerySet:
+    """The accounts behind a matrix cell (or a grade, or all graded ones), largest revenue first."""
+    queryset = _with_both_periods(accounts, filters)
+    for alias, grade in (("before", from_grade), ("now", to_grade)):
+        if grade == NOT_GRADED:
+            queryset = queryset.filter(**{f"{alias}__id__isnull": True})
+        elif grade:
+            queryset = queryset.filter(**{f"{alias}__grade": grade})
+    return (
+        queryset.select_related("owner", "region")
+        .annotate(
+            grade_now=F("now__grade"),
+            grade_before=F("before__grade"),
+            total_now=F("now__total"),
+            total_before=F("before__total"),
+            revenue=Coalesce("now__order_volume", ZERO, output_field=MONEY),
+            previous_revenue=Coalesce("before__order_volume", ZERO, output_field=MONEY),
+            gross_profit=Coalesce("now__gross_profit", ZERO, output_field=MONEY),
+        )
+        .order_by(F("revenue").desc(), "name", "pk")
+    )
+
+
+def migration_accounts_summary(*, accounts: QuerySet) -> dict:
+    """Count and revenue of a drill-down list (one query)."""
+    return accounts.order_by().aggregate(
+        accounts=Count("pk"),
+        revenue=Coalesce(Sum("now__order_volume"), ZERO, output_field=MONEY),
+        previous_revenue=Coalesce(Sum("before__order_volume"), ZERO, output_field=MONEY),
+        gross_profit=Coalesce(Sum("now__gross_profit"), ZERO, output_field=MONEY),
+    )
+
+
+# --- Revenue and gross profit by grade × dimension -------------------------------------------------
+
+
+def revenue_by_dimension(*, accounts: QuerySet, filters: DashboardFilters, dimension: str) -> dict:
+    """Rows of a dimension (region, industry or owner) × columns per grade: accounts, revenue, profit."""
+    title, key, name = DIMENSIONS[dimension]
+    fields = [key, name] if name else [key]
+    rows = (
+        _snapshots(accounts, period=filters.period)
+        .values(*fields, "grade")
+        .annotate(
+            accounts=Count("pk"),
+            revenue=Sum(Coalesce("order_volume", ZERO, output_field=MONEY)),
+            gross_profit=Sum(Coalesce("gross_profit", ZERO, output_field=MONEY)),
+        )
+        .order_by()
+    )
+    industry_labels = dict(Account.Industry.choices)
+    lines: dict = {}
+    for row in rows:
+        value = row[key]
+        if dimension == "industry":
+            label = industry_labels.get(value, value) if value else _("Not set")
+        else:
+            label = row[name] if value is not None else _("Not set")
+        line = lines.setdefault(
+            value,
+            {
+                "key": value if value is not None else "",
+                "label": str(label),
+                "grades": {grade: {"accounts": 0, "revenue": ZERO, "gross_profit": ZERO} for grade in GRADES},
+                "accounts": 0,
+                "revenue": ZERO,
+                "gross_profit": ZERO,
+            },
+        )
+        cell = line["grades"][row["grade"]]
+        cell["accounts"] = row["accounts"]
+        cell["revenue"] = _money(row["revenue"])
+        cell["gross_profit"] = _money(row["gross_profit"])
+        line["accounts"] += row["accounts"]
+        line["revenue"] += cell["revenue"]
+        line["gross_profit"] += cell["gross_profit"]
+    ordered = sorted(lines.values(), key=lambda line: (-line["revenue"], line["label"]))
+    total_revenue = sum((line["revenue"] for line in ordered), ZERO)
+    for line in ordered:
+        line["revenue_share"] = percent(line["revenue"], total_revenue)
+        line["grade_list"] = [dict(grade=grade, **line["grades"][grade]) for grade in GRADES]
+        line["margin"] = percent(line["gross_profit"], line["revenue"])
+    return {
+        "dimension": dimension,
+        "title": title,
+        "rows": ordered,
+        "total_revenue": total_revenue,
+        "total_gross_profit": sum((line["gross_profit"] for line in ordered), ZERO),
+        "total_accounts": sum(line["accounts"] for line in ordered),
+    }
+
+
+# --- Trends ----------------------------------------------------------------------------------------
+
+
+def trend_periods(period: datetime.date, months: int = TREND_MONTHS) -> list[datetime.date]:
+    return [add_months(period, offset) for offset in range(-(months - 1), 1)]
+
+
+def grade_trend(*, accounts: QuerySet, filters: DashboardFilters) -> list[dict]:
+    """Accounts and 12-month revenue per grade for each of the 24 graded months up to the period."""
+    periods = trend_periods(filters.period)
+    rows = (
+        _snapshots(accounts, period__gte=periods[0], period__lte=periods[-1])
+        .values("period", "grade")
+        .annotate(accounts=Count("pk"), revenue=Sum(Coalesce("order_volume", ZERO, output_field=MONEY)))
+        .order_by()
+    )
+    figures = {(row["period"], row["grade"]): row for row in rows}
+    return [
+        {
+            "period": period,
+            "grades": [
+                {
+                    "grade": grade,
+                    "accounts": figures.get((period, grade), {}).get("accounts", 0),
+                    "revenue": _money(figures.get((period, grade), {}).get("revenue")),
+                }
+                for grade in GRADES
+            ],
+        }
+        for period in periods
+    ]
+
+
+def revenue_trend(*, accounts: QuerySet, filters: DashboardFilters) -> list[dict]:
+    """Order amount, gross profit and orders per calendar month over the 24 months before the period."""
+    start = add_months(filters.period, -TREND_MONTHS)
+    rows = (
+        Order.objects.filter(
+            account_id__in=accounts.values("pk"), order_date__gte=start, order_date__lt=filters.period
+        )
+        .annotate(month=TruncMonth("order_date"))
+        .values("month")
+        .annotate(revenue=Sum("amount"), gross_profit=Sum("gross_profit"), orders=Count("pk"))
+        .order_by()
+    )
+    figures = {row["month"]: row for row in rows}
+    months = [add_months(start, offset) for offset in range(TREND_MONTHS)]
+    return [
+        {
+            "month": month,
+            "revenue": _money(figures.get(month, {}).get("revenue")),
+            "gross_profit": _money(figures.get(month, {}).get("gross_profit")),
+            "orders": figures.get(month, {}).get("orders", 0),
+        }
+        for month in months
+    ]
+
+
+def quarterly_revenue(monthly: list[dict]) -> list[dict]:
+    """The monthly rows summed per calendar quarter; a quarter the window only partly covers says so."""
+    quarters: dict = {}
+    for row in monthly:
+        key = (row["month"].year, (row["month"].month - 1) // 3 + 1)
+        quarter = quarters.setdefault(
+            key, {"year": key[0], "quarter": key[1], "revenue": ZERO, "gross_profit": ZERO, "months": 0}
+        )
+        quarter["revenue"] += row["revenue"]
+        quarter["gross_profit"] += row["gross_profit"]
+        quarter["months"] += 1
+    result = []
+    for quarter in quarters.values():
+        quarter["partial"] = quarter["months"] < 3
+        quarter["label"] = f"{quarter['year']} Q{quarter['quarter']}"
+        result.append(quarter)
+    return result
+
+
+# --- Risk list -------------------------------------------------------------------------------------
+
+
+def _late_complaints_condition(now: datetime.datetime) -> Q:
+    # The service-tier app fixes a deadline on each complaint when it is opened; without one, the
+    # longest default tier deadline applies.
+    late = Q(status__in=[Complaint.Status.OPEN, Complaint.Status.IN_PROGRESS])
+    fallback = Q(received_at__lt=now - datetime.timedelta(hours=COMPLAINT_FALLBACK_HOURS))
+    if hasattr(Complaint, "deadline"):
+        return late & (Q(deadline__resolve_by__lt=now) | (Q(deadline__isnull=True) & fallback))
+    return late & fallback
+
+
+def risk_list(*, accounts: QuerySet, filters: DashboardFilters, limit: int | None = RISK_LIST_LENGTH) -> list:
+    """Accounts whose grade fell, whose score dropped by 10 points or more, with overdue invoices or with
+    open complaints past their deadline; ranked by revenue at risk (their 12-month revenue)."""
+    today = timezone.localdate()
+    now = timezone.now()
+    overdue_orders = Order.objects.filter(
+        account_id=OuterRef("pk"), paid_date__isnull=True, due_date__lt=today
+    ).order_by()
+    late_complaints = Complaint.objects.filter(
+        _late_complaints_condition(now), account_id=OuterRef("pk")
+    ).order_by()
+    queryset = (
+        _with_both_periods(accounts, filters)
+        .annotate(
+            grade_now=F("now__grade"),
+            grade_before=F("before__grade"),
+            total_now=F("now__total"),
+            total_before=F("before__total"),
+            revenue=Coalesce("now__order_volume", "before__order_volume", ZERO, output_field=MONEY),
+            overdue_amount=Coalesce(
+                Subquery(overdue_orders.values("account_id").annotate(total=Sum("amount")).values("total")),
+                ZERO,
+                output_field=MONEY,
+            ),
+            late_complaints=Coalesce(
+                Subquery(late_complaints.values("account_id").annotate(count=Count("pk")).values("count")), 0
+            ),
+        )
+        .filter(
+            Q(before__grade=Grade.A, now__grade__in=[Grade.B, Grade.C])
+            | Q(before__grade=Grade.B, now__grade=Grade.C)
+            | Q(before__total__gte=F("now__total") + SCORE_DROP_POINTS)
+            | Q(overdue_amount__gt=0)
+            | Q(late_complaints__gt=0)
+        )
+        .select_related("owner", "region")
+        .order_by(F("revenue").desc(), F("overdue_amount").desc(), "name", "pk")
+    )
+    if limit is not None:
+        queryset = queryset[:limit]
+    rank = {grade: index for index, grade in enumerate(GRADES)}
+    result = []
+    for account in queryset:
+        reasons = []
+        if (
+            account.grade_before in rank
+            and account.grade_now in rank
+            and rank[account.grade_now] > rank[account.grade_before]
+        ):
+            reasons.append(
+                _("grade fell %(before)s → %(now)s")
+                % {"before": account.grade_before, "now": account.grade_now}
+            )
+        if (
+            account.total_before is not None
+            and account.total_now is not None
+            and account.total_before - account.total_now >= SCORE_DROP_POINTS
+        ):
+            reasons.append(
+                _("score dropped %(points)s points") % {"points": account.total_before - account.total_now}
+            )
+        if account.overdue_amount:
+            reasons.append(_("overdue invoices"))
+        if account.late_complaints:
+            reasons.append(_("complaints past deadline"))
+        account.risk_reasons = reasons
+        result.append(account)
+    return result
+
+
+# --- KPIs per manager ------------------------------------------------------------------------------
+
+INTERACTION_METRICS = {
+    KpiMetric.VISITS: Interaction.Kind.VISIT,
+    KpiMetric.CALLS: Interaction.Kind.CALL,
+    KpiMetric.MEETINGS: Interaction.Kind.MEETING,
+}
+
+
+def month_bounds(period: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The month as aware datetimes in the project's time zone (Asia/Shanghai)."""
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(period, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(add_months(period, 1), datetime.time.min, tzinfo=zone)
+    return start, end
+
+
+def targets_in_force(*, managers, period: datetime.date) -> dict:
+    """{(manager_id, metric): target} for the month: the target that started last wins."""
+    rows = (
+        KpiTarget.objects.filter(manager__in=managers, valid_from__lte=period)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=period))
+        .order_by("manager_id", "metric", "-valid_from")
+        .distinct("manager_id", "metric")
+    )
+    return {(target.manager_id, target.metric): target.monthly_target for target in rows}
+
+
+def manager_kpis(*, accounts: QuerySet, filters: DashboardFilters) -> list[dict]:
+    """Per account manager of the accounts in scope: visits, calls and meetings they logged on those
+    accounts in the month, complaints they resolved, against the month's targets."""
+    User = get_user_model()
+    managers = list(User.objects.filter(pk__in=accounts.values("owner_id")).order_by("username"))
+    start, end = month_bounds(filters.period)
+    activity = (
+        Interaction.objects.filter(
+            account_id__in=accounts.values("pk"),
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+            kind__in=INTERACTION_METRICS.values(),
+        )
+        .values("author_id", "kind")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    handled = (
+        Complaint.objects.filter(
+            account_id__in=accounts.values("pk"),
+            resolved_at__gte=start,
+            resolved_at__lt=end,
+            handler__isnull=False,
+        )
+        .values("handler_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    actual = {(row["author_id"], row["kind"]): row["count"] for row in activity}
+    complaints = {row["handler_id"]: row["count"] for row in handled}
+    targets = targets_in_force(managers=managers, period=filters.period)
+    result = []
+    for manager in managers:
+        metrics = []
+        for metric in KpiMetric:
+            if metric == KpiMetric.COMPLAINTS_HANDLED:
+                value = complaints.get(manager.pk, 0)
+            else:
+                value = actual.get((manager.pk, INTERACTION_METRICS[metric]), 0)
+            target = targets.get((manager.pk, metric.value))
+            metrics.append(
+                {
+                    "metric": metric,
+                    "label": metric.label,
+                    "actual": value,
+                    "target": target,
+                    "attainment": percent(value, target) if target else None,
+                    "met": target is not None and value >= target,
+                }
+            )
+        result.append({"manager": manager, "metrics": metrics})
+    return result
+
+
+# --- Service compliance (from the service-tier app) ------------------------------------------------
+
+
+def service_compliance(*, user, accounts: QuerySet, filters: DashboardFilters) -> list[dict] | None:
+    """Per manager and tier, from the service-tier selectors (None when that app does not provide them),
+    limited to the managers of the accounts in scope."""
+    try:
+        from service_tiers.selectors import service_compliance as tier_compliance
+    except ImportError:
+        return None
+    owners = set(accounts.values_list("owner_id", flat=True).distinct().order_by())
+    return [row for row in tier_compliance(user=user, month=filters.period) if row["owner_id"] in owners]
