@@ -6,7 +6,6 @@ import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
 from django.conf import settings
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 
@@ -19,7 +18,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
         migrations.CreateModel(
             name='Account',
             fields=[
@@ -241,14 +239,6 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='order',
             constraint=models.CheckConstraint(condition=models.Q(('paid_date__isnull', True), ('paid_date__gte', models.F('invoice_date')), _connector='OR'), name='order_paid_after_invoice'),
-        ),
-        migrations.AddIndex(
-            model_name='account',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('name'), name='gin_trgm_ops'), name='account_name_trgm'),
-        ),
-        migrations.AddIndex(
-            model_name='account',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('short_name'), name='gin_trgm_ops'), name='account_short_name_trgm'),
         ),
         migrations.AddIndex(
             model_name='account',
