@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -128,3 +128,21 @@ def test_the_command_prints_the_logins_and_is_idempotent():
     call_command("seed_demo", accounts=5, stdout=output)
     assert "already loaded" in output.getvalue()
     assert Account.objects.count() == 5
+
+
+def test_the_benchmark_asks_for_demo_data_when_there_is_none():
+    with pytest.raises(CommandError, match="seed_demo"):
+        call_command("bench_account_list", repeat=1, stdout=StringIO())
+
+
+def test_the_benchmark_times_every_variant_for_every_role():
+    demo_data_seed(accounts=5, seed=3)
+    output = StringIO()
+    call_command("bench_account_list", repeat=1, stdout=output)
+    lines = [
+        line
+        for line in output.getvalue().splitlines()
+        if line.split()[:1] in (["manager"], ["director"], ["admin"])
+    ]
+    assert len(lines) == 3 * 7
+    assert all(" 200 " in line for line in lines)

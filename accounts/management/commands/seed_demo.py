@@ -36,6 +36,10 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {result.seconds:.1f} s."))
+            if not result.integrity_checks_skipped:
+                self.stdout.write(
+                    "(not a database superuser: foreign keys were checked row by row, which is slower)"
+                )
         self.stdout.write(
             f"Demo logins: {', '.join(result.usernames)} — password: {settings.KAM_DEMO_PASSWORD}"
         )
