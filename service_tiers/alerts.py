@@ -1,3 +1,4 @@
+# ruff: noqa: S608, E501 -- SQL text built from this module's own identifiers; every value is a query parameter
 """Risk alerts (风险预警), computed set-based over every account in a few SQL statements.
 
 Each rule is a SELECT producing the alerts that *should* be open now, one row per cause, with a
@@ -30,9 +31,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Alert
-from .plans import _tables, plan_sql, scope_sql
+from .plans import RawScope, _tables, plan_sql, scope_sql
 
 SCORE_DROP_POINTS = 10
 LOW_SATISFACTION_SCORE = 6
@@ -44,11 +46,11 @@ def desired_alerts_sql(scope=None, *, now: datetime) -> tuple[str, list]:
     """SELECT rule, account_id, dedup_key, due_on, responsible_id, details for every wanted alert."""
     today = timezone.localdate(now)
     t = _tables()
-    plan, plan_params = plan_sql(scope, today=today)
+    plan, plan_params = plan_sql(scope, today=today, with_first_order=False)
     where_complaint, complaint_params = scope_sql(scope, "c.account_id")
     where_order, order_params = scope_sql(scope, "o.account_id")
-    where_snapshot, snapshot_params = scope_sql(scope, "a.id")
-    where_survey, survey_params = scope_sql(scope, "a.id")
+    where_snapshot, snapshot_params = scope_sql(scope, "s.account_id")
+    where_survey, survey_params = scope_sql(scope, "sv.account_id")
     tz = timezone.get_current_timezone_name()
     sql = f"""
         WITH plan AS MATERIALIZED ({plan})
@@ -86,41 +88,44 @@ def desired_alerts_sql(scope=None, *, now: datetime) -> tuple[str, list]:
         WHERE o.paid_date IS NULL AND o.due_date < %s AND {where_order}
         GROUP BY o.account_id
         UNION ALL
-        SELECT rule, account_id, rule || ':' || account_id || ':' || period, due_on, owner_id, details
+        SELECT rule, account_id, rule || ':' || account_id || ':' || period, due_on, owner_id,
+               jsonb_build_object('period', period, 'previous_period', previous_period,
+                                  'grade', grade, 'previous_grade', previous_grade,
+                                  'total', total::text, 'previous_total', previous_total::text)
         FROM (
-            SELECT a.id AS account_id, a.owner_id, last.period,
+            SELECT a.id AS account_id, a.owner_id, last.period, last.previous_period, last.grade,
+                   last.previous_grade, last.total, last.previous_total,
                    (last.computed_at AT TIME ZONE '{tz}')::date + {FOLLOW_UP_DAYS} AS due_on,
                    unnest(ARRAY[
-                       CASE WHEN last.grade > prev.grade THEN 'grade_fell' END,
-                       CASE WHEN prev.total - last.total >= {SCORE_DROP_POINTS} THEN 'score_dropped' END
-                   ]) AS rule,
-                   jsonb_build_object('period', last.period, 'previous_period', prev.period,
-                                      'grade', last.grade, 'previous_grade', prev.grade,
-                                      'total', last.total::text, 'previous_total', prev.total::text)
-                       AS details
-            FROM {t["account"]} a
-            CROSS JOIN LATERAL (
-                SELECT s.period, s.grade, s.total, s.computed_at FROM {t["snapshot"]} s
-                WHERE s.account_id = a.id ORDER BY s.period DESC LIMIT 1
+                       CASE WHEN last.grade > last.previous_grade THEN 'grade_fell' END,
+                       CASE WHEN last.previous_total - last.total >= {SCORE_DROP_POINTS} THEN 'score_dropped' END
+                   ]) AS rule
+            FROM (
+                SELECT s.account_id, s.period, s.grade, s.total, s.computed_at,
+                       lead(s.period) OVER latest_first AS previous_period,
+                       lead(s.grade) OVER latest_first AS previous_grade,
+                       lead(s.total) OVER latest_first AS previous_total,
+                       row_number() OVER latest_first AS position
+                FROM {t["snapshot"]} s
+                WHERE {where_snapshot}
+                WINDOW latest_first AS (PARTITION BY s.account_id ORDER BY s.period DESC)
             ) last
-            CROSS JOIN LATERAL (
-                SELECT s.period, s.grade, s.total FROM {t["snapshot"]} s
-                WHERE s.account_id = a.id AND s.period < last.period ORDER BY s.period DESC LIMIT 1
-            ) prev
-            WHERE a.status <> 'lost' AND {where_snapshot}
+            JOIN {t["account"]} a ON a.id = last.account_id
+            WHERE last.position = 1 AND last.previous_period IS NOT NULL AND a.status <> 'lost'
         ) moves
         WHERE rule IS NOT NULL
         UNION ALL
         SELECT 'low_satisfaction', a.id, 'low_satisfaction:' || answered.id,
                answered.answered_on + {FOLLOW_UP_DAYS}, a.owner_id,
                jsonb_build_object('score', answered.score, 'answered_on', answered.answered_on)
-        FROM {t["account"]} a
-        CROSS JOIN LATERAL (
-            SELECT sv.id, sv.score, sv.answered_on FROM {t["survey"]} sv
-            WHERE sv.account_id = a.id AND sv.answered_on IS NOT NULL
-            ORDER BY sv.answered_on DESC, sv.id DESC LIMIT 1
+        FROM (
+            SELECT DISTINCT ON (sv.account_id) sv.account_id, sv.id, sv.score, sv.answered_on
+            FROM {t["survey"]} sv
+            WHERE sv.answered_on IS NOT NULL AND {where_survey}
+            ORDER BY sv.account_id, sv.answered_on DESC, sv.id DESC
         ) answered
-        WHERE answered.score <= {LOW_SATISFACTION_SCORE} AND a.status <> 'lost' AND {where_survey}
+        JOIN {t["account"]} a ON a.id = answered.account_id
+        WHERE answered.score <= {LOW_SATISFACTION_SCORE} AND a.status <> 'lost'
     """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
     params = [
         *plan_params,
@@ -143,9 +148,17 @@ def desired_alerts_sql(scope=None, *, now: datetime) -> tuple[str, list]:
 def complaint_deadlines_fix_sql(scope=None, *, now: datetime, complaint_ids=None) -> tuple[str, list]:
     """INSERT the deadlines of complaints in scope that have none, from their account's tier now."""
     t = _tables()
-    plan, plan_params = plan_sql(scope, today=timezone.localdate(now))
     where_complaint, complaint_params = scope_sql(scope, "c.account_id")
     ids_condition, ids_params = ("TRUE", []) if complaint_ids is None else ("c.id = ANY(%s)", [complaint_ids])
+    # The plan is computed only for the accounts that have a complaint without deadlines (usually none).
+    pending = f"""
+        SELECT c.account_id FROM {t["complaint"]} c
+        WHERE NOT EXISTS (SELECT 1 FROM {t["deadline"]} d WHERE d.complaint_id = c.id)
+          AND {where_complaint} AND {ids_condition}
+    """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
+    plan, plan_params = plan_sql(
+        RawScope(pending, [*complaint_params, *ids_params]), today=timezone.localdate(now)
+    )
     sql = f"""
         INSERT INTO {t["deadline"]} (complaint_id, tier, respond_by, resolve_by, fixed_at)
         SELECT c.id, plan.tier_key,
@@ -161,15 +174,34 @@ def complaint_deadlines_fix_sql(scope=None, *, now: datetime, complaint_ids=None
     return sql, [now, *plan_params, *complaint_params, *ids_params]
 
 
-def alerts_sync(*, scope=None, now: datetime | None = None) -> dict:
-    """Open, update and close alerts for the accounts in scope (None: all). Returns the counts."""
+def alerts_sync(*, scope=None, now: datetime | None = None, wait: bool = True) -> dict:
+    """Open, update and close alerts for the accounts in scope (None: all). Returns the counts.
+
+    One synchronisation at a time (a transaction-level advisory lock). With ``wait=False`` (a page
+    refreshing its user's book) a run already in progress is not waited for: nothing is done and
+    ``skipped`` is true; the page shows the alerts as they are.
+    """
     now = now or timezone.now()
     alert_table = Alert._meta.db_table
     wanted, wanted_params = desired_alerts_sql(scope, now=now)
     fix, fix_params = complaint_deadlines_fix_sql(scope, now=now)
     where_alert, alert_params = scope_sql(scope, "al.account_id")
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        else:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                return {
+                    "opened": 0,
+                    "updated": 0,
+                    "closed": 0,
+                    "open": None,
+                    "deadlines_fixed": 0,
+                    "skipped": True,
+                }
+        # Short statements over many rows: compiling them (JIT) costs more than it saves.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute("DROP TABLE IF EXISTS wanted_alerts")
         cursor.execute(fix, fix_params)
         deadlines_fixed = cursor.rowcount
@@ -177,7 +209,7 @@ def alerts_sync(*, scope=None, now: datetime | None = None) -> dict:
             f"CREATE TEMPORARY TABLE wanted_alerts ON COMMIT DROP AS {wanted}",
             wanted_params,
         )
-        cursor.execute("CREATE UNIQUE INDEX ON wanted_alerts (dedup_key)")
+        cursor.execute("ANALYZE wanted_alerts")
         cursor.execute(
             f"""
             UPDATE {alert_table} al SET status = 'closed', closed_at = %s
@@ -192,7 +224,14 @@ def alerts_sync(*, scope=None, now: datetime | None = None) -> dict:
             INSERT INTO {alert_table} AS al
                 (rule, account_id, dedup_key, due_on, responsible_id, details, status, opened_at)
             SELECT rule, account_id, dedup_key, due_on, responsible_id, details, 'open', %s
-            FROM wanted_alerts ORDER BY account_id
+            FROM wanted_alerts w
+            -- the steady state: most wanted alerts are open already, unchanged; skip them in one pass
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {alert_table} same
+                WHERE same.status = 'open' AND same.dedup_key = w.dedup_key AND same.due_on = w.due_on
+                  AND same.responsible_id = w.responsible_id AND same.details = w.details
+            )
+            ORDER BY account_id
             ON CONFLICT (dedup_key) WHERE status = 'open' DO UPDATE
                 SET due_on = EXCLUDED.due_on, responsible_id = EXCLUDED.responsible_id,
                     details = EXCLUDED.details
@@ -213,6 +252,7 @@ def alerts_sync(*, scope=None, now: datetime | None = None) -> dict:
         "closed": closed,
         "open": still_open,
         "deadlines_fixed": deadlines_fixed,
+        "skipped": False,
     }
 
 
@@ -249,7 +289,11 @@ def alert_message(alert: Alert) -> str:
             return _("Complaint not taken in hand by its response deadline (%(when)s).") % {"when": when}
         return _("Complaint not resolved by its deadline (%(when)s).") % {"when": when}
     if rule == Alert.Rule.INVOICE_OVERDUE:
-        return _("%(count)s unpaid invoice(s) past due, ¥%(amount)s; oldest due %(due)s.") % {
+        return ngettext(
+            "%(count)s unpaid invoice past due, ¥%(amount)s; due %(due)s.",
+            "%(count)s unpaid invoices past due, ¥%(amount)s; oldest due %(due)s.",
+            details.get("invoices") or 0,
+        ) % {
             "count": details.get("invoices"),
             "amount": details.get("amount"),
             "due": _day(details.get("oldest_due_on")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,8 @@ MY_DAY_LIMIT = 50  # items per My day section; the rest is counted
 
 
 def _rows(sql: str, params) -> list[dict]:
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")  # compiling costs more than these statements take
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
@@ -143,7 +144,7 @@ def care_events(*, scope, start: date, end: date, limit: int | None = None) -> l
     accounts in scope whose tier includes them, in date order. One query."""
     festivals = festivals_between(start, end)
     month_days = month_days_between(start, end)
-    plan, plan_params = plan_sql(scope, today=start)
+    plan, plan_params = plan_sql(scope, today=start, with_history=False)
     t = _tables()
     festival_keys = [festival.key for festival in festivals] or [""]
     festival_days = [festival.day for festival in festivals] or [None]
@@ -192,14 +193,24 @@ def care_events(*, scope, start: date, end: date, limit: int | None = None) -> l
 # --- My day -----------------------------------------------------------------------------------------
 
 
-def _visible_plan(user, *, today: date, where: str, order: str, extra_params=()) -> tuple[list[dict], int]:
-    plan, params = plan_sql(Account.objects.visible_to(user), today=today)
+def _due_for(user, *, today: date, week_end: date) -> dict[str, tuple[list[dict], int]]:
+    """Revisits due by today and surveys due this week for the accounts the user may see, the first
+    MY_DAY_LIMIT of each with their totals: one statement, one plan computation."""
+    plan, params = plan_sql(Account.objects.visible_to(user), today=today, with_first_order=False)
     sql = f"""
-        SELECT *, count(*) OVER () AS total FROM ({plan}) plan
-        WHERE {where} ORDER BY {order}, account_id LIMIT {MY_DAY_LIMIT}
+        WITH plan AS MATERIALIZED ({plan})
+        (SELECT 'revisits' AS section, *, count(*) OVER () AS total FROM plan
+         WHERE revisit_due_on <= %s ORDER BY revisit_due_on, account_id LIMIT {MY_DAY_LIMIT})
+        UNION ALL
+        (SELECT 'surveys' AS section, *, count(*) OVER () AS total FROM plan
+         WHERE survey_due_on <= %s ORDER BY survey_due_on, account_id LIMIT {MY_DAY_LIMIT})
     """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
-    rows = _rows(sql, [*params, *extra_params])
-    return rows, rows[0]["total"] if rows else 0
+    sections = {"revisits": ([], 0), "surveys": ([], 0)}
+    for row in _rows(sql, [*params, today, week_end]):
+        rows, _total = sections[row["section"]]
+        rows.append(row)
+        sections[row["section"]] = (rows, row["total"])
+    return sections
 
 
 def my_day(*, user, now: datetime | None = None) -> dict:
@@ -207,12 +218,8 @@ def my_day(*, user, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     today = timezone.localdate(now)
     week_end = today + timedelta(days=6)
-    revisits, revisits_total = _visible_plan(
-        user, today=today, where="revisit_due_on <= %s", order="revisit_due_on", extra_params=[today]
-    )
-    surveys, surveys_total = _visible_plan(
-        user, today=today, where="survey_due_on <= %s", order="survey_due_on", extra_params=[week_end]
-    )
+    due = _due_for(user, today=today, week_end=week_end)
+    (revisits, revisits_total), (surveys, surveys_total) = due["revisits"], due["surveys"]
     complaints = list(
         Complaint.objects.visible_to(user)
         .filter(status__in=["open", "in_progress"])

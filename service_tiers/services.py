@@ -59,7 +59,8 @@ def complaint_deadline_fix(*, complaint: Complaint, now: datetime | None = None)
     sql, params = complaint_deadlines_fix_sql(
         [complaint.account_id], now=now or timezone.now(), complaint_ids=[complaint.pk]
     )
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
     return ComplaintDeadline.objects.filter(complaint_id=complaint.pk).first()
 
@@ -91,7 +92,7 @@ def alerts_refresh_for(*, user, now: datetime | None = None) -> dict:
     from accounts.models import Account
 
     book = Account.objects.visible_to(user).filter(Q(owner_id=user.pk) | Q(account_team=user.pk)).distinct()
-    return alerts_sync(scope=book, now=now)
+    return alerts_sync(scope=book, now=now, wait=False)
 
 
 def _visible_alert(*, actor, alert_id) -> Alert:

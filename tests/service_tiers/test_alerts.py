@@ -301,9 +301,10 @@ def test_the_bell_costs_one_query_whatever_the_number_of_alerts(
     alerts_sync()
     client.force_login(world.manager)
     client.get(reverse("accounts:list"))
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
+    reset_queries()  # a request resets the log: start from an empty one
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("accounts:list"))
     for _ in range(8):
@@ -318,3 +319,52 @@ def test_the_bell_costs_one_query_whatever_the_number_of_alerts(
     alerts_sync()
     with django_assert_num_queries(len(few)):
         client.get(reverse("accounts:list"))
+
+
+def test_a_page_refresh_does_not_wait_for_a_run_in_progress(world, freeze):
+    import threading
+
+    from django.db import connections
+
+    freeze(2026, 6, 2)
+    visit(world.own_account, at(2025, 1, 1))
+    holding, release = threading.Event(), threading.Event()
+
+    def daily_run_in_progress():
+        from service_tiers.alerts import LOCK_KEY
+
+        with connections["default"].cursor() as cursor:
+            cursor.execute("BEGIN; SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            holding.set()
+            release.wait(10)
+            cursor.execute("ROLLBACK")
+        connections["default"].close()
+
+    other = threading.Thread(target=daily_run_in_progress)
+    other.start()
+    try:
+        assert holding.wait(10)
+        assert alerts_sync(scope=[world.own_account.pk], wait=False)["skipped"] is True
+        assert not open_alerts(world.own_account).exists()
+    finally:
+        release.set()
+        other.join()
+    assert alerts_sync(scope=[world.own_account.pk], wait=False)["skipped"] is False
+
+
+def test_blacklisted_accounts_get_the_slowest_complaint_deadlines(world, freeze):
+    freeze(2026, 2, 16, 18)  # Spring Festival eve: deadlines count hours, holidays included
+    world.own_account.status = Account.Status.BLACKLISTED
+    world.own_account.save()
+    complaint = complaint_open(
+        actor=world.manager,
+        account=world.own_account,
+        received_at=at(2026, 2, 16, 18),
+        channel="phone",
+        category="billing",
+        severity="low",
+        description="发票抬头错误",
+    )
+    assert complaint.deadline.tier == "blacklist"
+    assert complaint.deadline.respond_by == at(2026, 2, 23, 18)
+    assert complaint.deadline.resolve_by == at(2026, 3, 2, 18)

@@ -63,18 +63,29 @@ def test_logging_the_visit_clears_it_from_my_day(client, world, freeze):
     assert not open_alerts(world.own_account).filter(rule="revisit_overdue").exists()
 
 
-def test_my_day_keeps_a_fixed_number_of_queries(client, world, freeze, django_assert_max_num_queries):
+def test_my_day_keeps_a_fixed_number_of_queries(client, world, freeze, django_assert_num_queries):
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
     freeze(2026, 9, 21)
     client.force_login(world.manager)
+    visit(world.own_account, at(2026, 1, 1))
+    ComplaintFactory(account=world.own_account, received_at=at(2026, 9, 1))
+    ContactFactory(account=world.own_account, birthday=D(1980, 9, 22))
     client.get(reverse("service_tiers:my_day"))
+    reset_queries()  # a request resets the log: start from an empty one
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("service_tiers:my_day"))
+    expected = len(few)  # now: the next request empties the log
     for _ in range(6):
         account = AccountFactory(owner=world.manager, region=world.east)
         visit(account, at(2026, 1, 1))
         ComplaintFactory(account=account, received_at=at(2026, 9, 1))
         ContactFactory(account=account, birthday=D(1980, 9, 22))
-    with django_assert_max_num_queries(30):
+    client.get(reverse("service_tiers:my_day"))  # the new accounts' alerts are opened once
+    with django_assert_num_queries(expected):
         page = client.get(reverse("service_tiers:my_day"))
-    assert page.text.count('data-testid="log-visit-link"') == 6
+    assert page.text.count('data-testid="log-visit-link"') == 7
 
 
 def test_a_director_my_day_covers_the_region_but_refreshes_nothing_outside_their_book(client, world, freeze):
@@ -162,3 +173,26 @@ def test_compliance_counts_complaints_resolved_within_their_deadline(world, free
     complaint_transition(actor=world.manager, complaint=slow, to_status="resolved", resolution="已处理")
     row = service_compliance(user=world.director, month=D(2026, 10, 1))[0]
     assert (row["complaints_due"], row["complaints_on_time"], row["complaints_share"]) == (2, 1, 0.5)
+
+
+def test_my_day_in_spring_festival_week_greets_every_tier_with_that_care(client, world, freeze):
+    freeze(2025, 1, 27)  # Spring Festival 2025 is on 29 January
+    snapshot(world.own_account, D(2025, 1, 1), "C")  # C: Spring Festival greetings only
+    client.force_login(world.manager)
+    page = client.get(reverse("service_tiers:my_day"))
+    assert "Spring Festival" in page.text
+    assert "01-29" in page.text
+    freeze(2025, 1, 30)
+    assert "Spring Festival" not in client.get(reverse("service_tiers:my_day")).text
+
+
+def test_compliance_counts_surveys_due_and_sent(world, freeze):
+    freeze(2026, 11, 5)
+    snapshot(world.own_account, D(2026, 11, 1), "A")  # every 3 months
+    SatisfactionSurveyFactory(account=world.own_account, sent_on=D(2026, 4, 10))  # next due 10 July
+    SatisfactionSurveyFactory(account=world.own_account, sent_on=D(2026, 7, 8))  # on time; next due 8 Oct
+    SatisfactionSurveyFactory(account=world.own_account, sent_on=D(2026, 10, 15))  # late
+    july = service_compliance(user=world.manager, month=D(2026, 7, 1))[0]
+    assert (july["surveys_due"], july["surveys_on_time"], july["surveys_sent"]) == (1, 1, 1)
+    october = service_compliance(user=world.manager, month=D(2026, 10, 1))[0]
+    assert (october["surveys_due"], october["surveys_on_time"], october["surveys_sent"]) == (1, 0, 1)

@@ -70,9 +70,26 @@ class Command(BaseCommand):
             f"Daily run, nothing changed (×{len(times)}): median {statistics.median(times):.2f} s, "
             f"min {min(times):.2f} s, {run.still_open:,} alerts open"
         )
+        self._statement_times()
         per_rule = Alert.objects.filter(status="open").values("rule").annotate(n=Count("pk")).order_by("rule")
         self.stdout.write("  " + ", ".join(f"{row['rule']} {row['n']:,}" for row in per_rule))
         self._time_my_day()
+
+    def _statement_times(self):
+        """Where one steady-state run spends its time, statement by statement."""
+        timings = []
+
+        def timed(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                timings.append((time.perf_counter() - started, " ".join(sql.split())[:70]))
+
+        with connection.execute_wrapper(timed):
+            alerts_run(trigger=AlertRun.Trigger.BENCHMARK, send_digests=False)
+        for seconds, statement in sorted(timings, reverse=True)[:5]:
+            self.stdout.write(f"  {seconds:7.2f} s  {statement}")
 
     def _grade_last_two_months(self):
         from scoring.models import GradeSnapshot
