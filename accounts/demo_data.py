@@ -428,12 +428,13 @@ def demo_data_seed(
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-            if accounts < REBUILD_INDEXES_FROM:
-                # Just-in-time compilation costs ~0.3 s per statement and pays off only on big loads.
-                cursor.execute("SET LOCAL jit = off")
         if demo_data_is_loaded():
             return result
         result.created = True
+        if accounts < REBUILD_INDEXES_FROM:
+            with connection.cursor() as cursor:
+                # Just-in-time compilation costs ~0.3 s per statement and pays off only on big loads.
+                cursor.execute("SET LOCAL jit = off")
         result.integrity_checks_skipped = _skip_row_triggers()
         with phase("users, regions, teams") as rows:
             users, regions, result.new_usernames = _ensure_organisation()
@@ -464,7 +465,12 @@ def demo_data_seed(
             with phase("rebuild indexes") as rows:
                 rows[0] = _create_indexes(dropped_indexes)
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS demo_profile")
+            cursor.execute("DROP TABLE demo_profile")
+            # Back to normal for whatever else the caller's transaction does (tests run inside one).
+            if result.integrity_checks_skipped:  # only a superuser may set it, even back
+                cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+            cursor.execute("SET LOCAL jit = DEFAULT")
+            cursor.execute("SET LOCAL maintenance_work_mem = DEFAULT")
     if vacuum and not connection.in_atomic_block:
         with phase("VACUUM ANALYZE") as rows:
             rows[0] = _vacuum_analyze()
