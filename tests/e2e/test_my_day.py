@@ -1,11 +1,9 @@
 """The account manager's My day in a real browser at phone width: act on an overdue revisit and see its
 alert disappear; mark an alert read in place."""
 
-import importlib
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -13,12 +11,12 @@ from accounts import roles
 from service_tiers.models import Alert
 from tests.e2e.conftest import log_in, screenshot
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory, RegionFactory, UserFactory
+from tests.service_tiers.conftest import ensure_default_tiers
 
 
 @pytest.fixture
 def overdue_book(transactional_db):
-    # Transactional tests start from flushed tables: put the default tiers back as the migration does.
-    importlib.import_module("service_tiers.migrations.0002_default_tiers").create_tiers(apps, None)
+    ensure_default_tiers()  # transactional tests may start from flushed tables
     east = RegionFactory(name="华东", code="east")
     manager = UserFactory(username="manager", role=roles.ACCOUNT_MANAGER)
     overdue = AccountFactory(
