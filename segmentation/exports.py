@@ -15,12 +15,16 @@ from . import selectors
 GRADES = selectors.GRADES
 
 
+def _cells(accounts, filters):
+    return selectors.aggregate_cells(accounts=accounts, filters=filters)
+
+
 def _grade_label(grade: str) -> str:
     return str(_("Not graded")) if grade in ("", None, selectors.NOT_GRADED) else grade
 
 
 def distribution_table(*, user, accounts, filters) -> Table:
-    data = selectors.grade_distribution(accounts=accounts, filters=filters)
+    data = selectors.grade_distribution(accounts=accounts, filters=filters, cells=_cells(accounts, filters))
     return Table(
         _("Grade distribution"),
         [
@@ -39,7 +43,7 @@ def distribution_table(*, user, accounts, filters) -> Table:
 
 
 def migration_table(*, user, accounts, filters) -> Table:
-    data = selectors.grade_migration(accounts=accounts, filters=filters)
+    data = selectors.grade_migration(accounts=accounts, filters=filters, cells=_cells(accounts, filters))
     cells = [cell for row in data["rows"] for cell in row["cells"] if cell["accounts"]]
     return Table(
         _("Grade migration"),
@@ -56,7 +60,9 @@ def migration_table(*, user, accounts, filters) -> Table:
 
 def _dimension_table(dimension):
     def build(*, user, accounts, filters) -> Table:
-        data = selectors.revenue_by_dimension(accounts=accounts, filters=filters, dimension=dimension)
+        data = selectors.revenue_by_dimension(
+            accounts=accounts, filters=filters, dimension=dimension, cells=_cells(accounts, filters)
+        )
         columns = [Column(data["title"], "label")]
         for grade in GRADES:
             columns += [
@@ -95,12 +101,12 @@ def monthly_table(*, user, accounts, filters) -> Table:
             Column(_("Gross profit (CNY)"), "gross_profit", "money"),
             Column(_("Orders"), "orders", "integer"),
         ],
-        selectors.revenue_trend(accounts=accounts, filters=filters),
+        selectors.revenue_trend(accounts=accounts, filters=filters, cells=_cells(accounts, filters)),
     )
 
 
 def quarterly_table(*, user, accounts, filters) -> Table:
-    monthly = selectors.revenue_trend(accounts=accounts, filters=filters)
+    monthly = selectors.revenue_trend(accounts=accounts, filters=filters, cells=_cells(accounts, filters))
     return Table(
         _("Quarterly revenue"),
         [
@@ -128,7 +134,11 @@ def grade_trend_table(*, user, accounts, filters) -> Table:
                 "money",
             ),
         ]
-    return Table(_("Accounts per grade"), columns, selectors.grade_trend(accounts=accounts, filters=filters))
+    return Table(
+        _("Accounts per grade"),
+        columns,
+        selectors.grade_trend(accounts=accounts, filters=filters, cells=_cells(accounts, filters)),
+    )
 
 
 def _manager_name(user) -> str:

@@ -58,6 +58,15 @@ class DashboardFilterForm(forms.Form):
             cleaned = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
         period = cleaned.get("period") or latest_period()
         compare = cleaned.get("compare") or add_months(period, -1)
+        # Show the months in use, also when they were defaults.
+        shown = {"period": f"{period:{MONTH_FORMAT}}", "compare": f"{compare:{MONTH_FORMAT}}"}
+        if self.is_bound:
+            self.data = self.data.copy()
+            for name, value in shown.items():
+                if not self.data.get(name) or name in self.errors:
+                    self.data[name] = value
+        else:
+            self.initial.update(shown)
         return DashboardFilters(
             period=period,
             compare=compare,

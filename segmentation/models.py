@@ -68,3 +68,74 @@ class KpiTarget(models.Model):
 
     def __str__(self):
         return f"{self.manager} · {self.get_metric_display()} · {self.monthly_target}/{_('month')}"
+
+
+# --- Aggregate tables (see segmentation/cube.py): rebuilt by cube_refresh, never edited by hand ------
+
+
+class GradeCube(models.Model):
+    """Grade snapshots summed per period × owner × region × industry × grade × grade the month before."""
+
+    period = models.DateField()
+    owner_id = models.IntegerField()
+    region_id = models.IntegerField(null=True)
+    industry = models.CharField(max_length=30, blank=True)
+    grade = models.CharField(max_length=1, blank=True)  # empty: graded the month before, not in this one
+    previous_grade = models.CharField(max_length=1, blank=True)
+    accounts = models.IntegerField()
+    revenue = models.DecimalField(max_digits=20, decimal_places=2)
+    gross_profit = models.DecimalField(max_digits=20, decimal_places=2)
+    previous_revenue = models.DecimalField(max_digits=20, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("grade aggregate")
+        indexes = [models.Index(fields=["period", "owner_id"], name="grade_cube_period_owner")]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m} {self.previous_grade or '-'}→{self.grade or '-'} ×{self.accounts}"
+
+
+class MonthCube(models.Model):
+    """Orders summed per calendar month × owner × region × industry."""
+
+    month = models.DateField()
+    owner_id = models.IntegerField()
+    region_id = models.IntegerField(null=True)
+    industry = models.CharField(max_length=30, blank=True)
+    revenue = models.DecimalField(max_digits=20, decimal_places=2)
+    gross_profit = models.DecimalField(max_digits=20, decimal_places=2)
+    orders = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("monthly order aggregate")
+        indexes = [models.Index(fields=["month", "owner_id"], name="month_cube_month_owner")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.revenue}"
+
+
+class CubeCell(models.Model):
+    """How many accounts each owner × region × industry cell had when the aggregates were built."""
+
+    owner_id = models.IntegerField()
+    region_id = models.IntegerField(null=True)
+    industry = models.CharField(max_length=30, blank=True)
+    accounts = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("aggregate cell")
+        indexes = [models.Index(fields=["owner_id"], name="cube_cell_owner")]
+
+    def __str__(self):
+        return f"{self.owner_id}/{self.region_id}/{self.industry}: {self.accounts}"
+
+
+class CubeRefresh(models.Model):
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+    seconds = models.DecimalField(_("seconds"), max_digits=9, decimal_places=3)
+
+    class Meta:
+        verbose_name = _("aggregate refresh")
+
+    def __str__(self):
+        return f"{self.refreshed_at:%Y-%m-%d %H:%M} ({self.seconds} s)"

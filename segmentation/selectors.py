@@ -40,6 +40,7 @@ from accounts.models import Account, Complaint, Interaction, Order, Region, Team
 from scoring.computation import add_months
 from scoring.models import Grade, GradeSnapshot
 
+from . import cube
 from .models import KpiMetric, KpiTarget
 
 ZERO = Decimal("0.00")
@@ -107,6 +108,14 @@ def dashboard_accounts(*, user, filters: DashboardFilters) -> QuerySet:
     return accounts
 
 
+def aggregate_cells(*, accounts: QuerySet, filters: DashboardFilters):
+    """The whole cells the aggregate tables can answer for (see cube.py), or None for the exact path.
+    A grade filter selects accounts by their grade, which the cells do not know."""
+    if filters.grade:
+        return None
+    return cube.whole_cells(accounts=accounts)
+
+
 def _snapshots(accounts: QuerySet, **where) -> QuerySet:
     return GradeSnapshot.objects.filter(account_id__in=accounts.values("pk"), **where)
 
@@ -118,9 +127,20 @@ def _money(value) -> Decimal:
 # --- Grade distribution ----------------------------------------------------------------------------
 
 
-def grade_distribution(*, accounts: QuerySet, filters: DashboardFilters) -> dict:
+def grade_distribution(*, accounts: QuerySet, filters: DashboardFilters, cells=None) -> dict:
     """Accounts and revenue per grade in the period (the 80/20 picture) and in the comparison period."""
-    rows = (
+    if cells is not None:
+        rows = cube.grade_rows(
+            cells=cells, periods=[filters.period, filters.compare], group=["period", "grade"]
+        )
+    else:
+        rows = _snapshot_rows(accounts, filters=filters)
+    figures = {(row["period"], row["grade"]): row for row in rows}
+    return _distribution(figures, filters)
+
+
+def _snapshot_rows(accounts, *, filters):
+    return (
         _snapshots(accounts, period__in=[filters.period, filters.compare])
         .values("period", "grade")
         .annotate(
@@ -130,8 +150,9 @@ def grade_distribution(*, accounts: QuerySet, filters: DashboardFilters) -> dict
         )
         .order_by()
     )
-    figures = {(row["period"], row["grade"]): row for row in rows}
 
+
+def _distribution(figures: dict, filters: DashboardFilters) -> dict:
     def period_totals(period):
         cells = [figures.get((period, grade), {}) for grade in GRADES]
         return (
@@ -196,9 +217,17 @@ def _with_both_periods(accounts: QuerySet, filters: DashboardFilters) -> QuerySe
     ).filter(Q(now__id__isnull=False) | Q(before__id__isnull=False))
 
 
-def grade_migration(*, accounts: QuerySet, filters: DashboardFilters) -> dict:
+def grade_migration(*, accounts: QuerySet, filters: DashboardFilters, cells=None) -> dict:
     """The from × to matrix between the comparison period and the period, with revenue per cell."""
-    rows = (
+    if cells is not None and filters.compare == add_months(filters.period, -1):
+        rows = cube.grade_rows(cells=cells, periods=[filters.period], group=["from_grade", "to_grade"])
+    else:
+        rows = _migration_rows(accounts, filters)
+    return _matrix(rows)
+
+
+def _migration_rows(accounts, filters):
+    return (
         _with_both_periods(accounts, filters)
         .values(from_grade=F("before__grade"), to_grade=F("now__grade"))
         .annotate(
@@ -208,6 +237,9 @@ def grade_migration(*, accounts: QuerySet, filters: DashboardFilters) -> dict:
         )
         .order_by()
     )
+
+
+def _matrix(rows) -> dict:
     keys = [*GRADES, NOT_GRADED]
     cells = {(row["from_grade"] or NOT_GRADED, row["to_grade"] or NOT_GRADED): row for row in rows}
     rank = {grade: index for index, grade in enumerate(GRADES)}
@@ -281,11 +313,21 @@ def migration_accounts_summary(*, accounts: QuerySet) -> dict:
 # --- Revenue and gross profit by grade × dimension -------------------------------------------------
 
 
-def revenue_by_dimension(*, accounts: QuerySet, filters: DashboardFilters, dimension: str) -> dict:
+def revenue_by_dimension(
+    *, accounts: QuerySet, filters: DashboardFilters, dimension: str, cells=None
+) -> dict:
     """Rows of a dimension (region, industry or owner) × columns per grade: accounts, revenue, profit."""
     title, key, name = DIMENSIONS[dimension]
     fields = [key, name] if name else [key]
-    rows = (
+    if cells is not None:
+        rows = cube.grade_rows(cells=cells, periods=[filters.period], group=[*fields, "grade"])
+    else:
+        rows = _dimension_rows(accounts, filters, fields)
+    return _dimension_table(rows, dimension)
+
+
+def _dimension_rows(accounts, filters, fields):
+    return (
         _snapshots(accounts, period=filters.period)
         .values(*fields, "grade")
         .annotate(
@@ -295,9 +337,15 @@ def revenue_by_dimension(*, accounts: QuerySet, filters: DashboardFilters, dimen
         )
         .order_by()
     )
+
+
+def _dimension_table(rows, dimension: str) -> dict:
+    title, key, name = DIMENSIONS[dimension]
     industry_labels = dict(Account.Industry.choices)
     lines: dict = {}
     for row in rows:
+        if row["grade"] not in GRADES:  # graded only in the month before
+            continue
         value = row[key]
         if dimension == "industry":
             label = industry_labels.get(value, value) if value else _("Not set")
@@ -344,15 +392,18 @@ def trend_periods(period: datetime.date, months: int = TREND_MONTHS) -> list[dat
     return [add_months(period, offset) for offset in range(-(months - 1), 1)]
 
 
-def grade_trend(*, accounts: QuerySet, filters: DashboardFilters) -> list[dict]:
+def grade_trend(*, accounts: QuerySet, filters: DashboardFilters, cells=None) -> list[dict]:
     """Accounts and 12-month revenue per grade for each of the 24 graded months up to the period."""
     periods = trend_periods(filters.period)
-    rows = (
-        _snapshots(accounts, period__gte=periods[0], period__lte=periods[-1])
-        .values("period", "grade")
-        .annotate(accounts=Count("pk"), revenue=Sum(Coalesce("order_volume", ZERO, output_field=MONEY)))
-        .order_by()
-    )
+    if cells is not None:
+        rows = cube.grade_rows(cells=cells, periods=periods, group=["period", "grade"])
+    else:
+        rows = (
+            _snapshots(accounts, period__gte=periods[0], period__lte=periods[-1])
+            .values("period", "grade")
+            .annotate(accounts=Count("pk"), revenue=Sum(Coalesce("order_volume", ZERO, output_field=MONEY)))
+            .order_by()
+        )
     figures = {(row["period"], row["grade"]): row for row in rows}
     return [
         {
@@ -370,18 +421,13 @@ def grade_trend(*, accounts: QuerySet, filters: DashboardFilters) -> list[dict]:
     ]
 
 
-def revenue_trend(*, accounts: QuerySet, filters: DashboardFilters) -> list[dict]:
+def revenue_trend(*, accounts: QuerySet, filters: DashboardFilters, cells=None) -> list[dict]:
     """Order amount, gross profit and orders per calendar month over the 24 months before the period."""
     start = add_months(filters.period, -TREND_MONTHS)
-    rows = (
-        Order.objects.filter(
-            account_id__in=accounts.values("pk"), order_date__gte=start, order_date__lt=filters.period
-        )
-        .annotate(month=TruncMonth("order_date"))
-        .values("month")
-        .annotate(revenue=Sum("amount"), gross_profit=Sum("gross_profit"), orders=Count("pk"))
-        .order_by()
-    )
+    if cells is not None:
+        rows = cube.month_rows(cells=cells, start=start, end=filters.period)
+    else:
+        rows = _order_rows(accounts, start, filters)
     figures = {row["month"]: row for row in rows}
     months = [add_months(start, offset) for offset in range(TREND_MONTHS)]
     return [
@@ -393,6 +439,18 @@ def revenue_trend(*, accounts: QuerySet, filters: DashboardFilters) -> list[dict
         }
         for month in months
     ]
+
+
+def _order_rows(accounts, start, filters):
+    return (
+        Order.objects.filter(
+            account_id__in=accounts.values("pk"), order_date__gte=start, order_date__lt=filters.period
+        )
+        .annotate(month=TruncMonth("order_date"))
+        .values("month")
+        .annotate(revenue=Sum("amount"), gross_profit=Sum("gross_profit"), orders=Count("pk"))
+        .order_by()
+    )
 
 
 def quarterly_revenue(monthly: list[dict]) -> list[dict]:
@@ -432,20 +490,27 @@ def risk_list(*, accounts: QuerySet, filters: DashboardFilters, limit: int | Non
     open complaints past their deadline; ranked by revenue at risk (their 12-month revenue)."""
     today = timezone.localdate()
     now = timezone.now()
-    overdue_orders = Order.objects.filter(
-        account_id=OuterRef("pk"), paid_date__isnull=True, due_date__lt=today
-    ).order_by()
-    late_complaints = Complaint.objects.filter(
-        _late_complaints_condition(now), account_id=OuterRef("pk")
-    ).order_by()
+    overdue = Order.objects.filter(paid_date__isnull=True, due_date__lt=today)
+    late = Complaint.objects.filter(_late_complaints_condition(now))
+    overdue_orders = overdue.filter(account_id=OuterRef("pk")).order_by()
+    late_complaints = late.filter(account_id=OuterRef("pk")).order_by()
     queryset = (
         _with_both_periods(accounts, filters)
+        .filter(
+            Q(before__grade=Grade.A, now__grade__in=[Grade.B, Grade.C])
+            | Q(before__grade=Grade.B, now__grade=Grade.C)
+            | Q(before__total__gte=F("now__total") + SCORE_DROP_POINTS)
+            # Each set is read once (hashed), not once per account.
+            | Q(pk__in=overdue.values("account_id"))
+            | Q(pk__in=late.values("account_id"))
+        )
         .annotate(
             grade_now=F("now__grade"),
             grade_before=F("before__grade"),
             total_now=F("now__total"),
             total_before=F("before__total"),
             revenue=Coalesce("now__order_volume", "before__order_volume", ZERO, output_field=MONEY),
+            # Computed only for the rows shown: not part of the ordering.
             overdue_amount=Coalesce(
                 Subquery(overdue_orders.values("account_id").annotate(total=Sum("amount")).values("total")),
                 ZERO,
@@ -455,15 +520,8 @@ def risk_list(*, accounts: QuerySet, filters: DashboardFilters, limit: int | Non
                 Subquery(late_complaints.values("account_id").annotate(count=Count("pk")).values("count")), 0
             ),
         )
-        .filter(
-            Q(before__grade=Grade.A, now__grade__in=[Grade.B, Grade.C])
-            | Q(before__grade=Grade.B, now__grade=Grade.C)
-            | Q(before__total__gte=F("now__total") + SCORE_DROP_POINTS)
-            | Q(overdue_amount__gt=0)
-            | Q(late_complaints__gt=0)
-        )
         .select_related("owner", "region")
-        .order_by(F("revenue").desc(), F("overdue_amount").desc(), "name", "pk")
+        .order_by(F("revenue").desc(), "name", "pk")
     )
     if limit is not None:
         queryset = queryset[:limit]

@@ -48,24 +48,46 @@ def _querystring(request, *drop) -> str:
 @vary_on_headers("HX-Request")
 def dashboard(request):
     form, filters, accounts = _scope(request)
-    monthly = selectors.revenue_trend(accounts=accounts, filters=filters)
+    if request.GET.get("section") == "compliance" and request.htmx:
+        # Service compliance walks every visit and complaint of the month: loaded after the page.
+        context = {
+            "filters": filters,
+            "querystring": _querystring(request, "section"),
+            "compliance_querystring": _querystring(request, "section"),
+            "compliance": (
+                selectors.service_compliance(user=request.user, accounts=accounts, filters=filters)
+                if request.GET.get("section") == "compliance"
+                else "later"
+            ),
+        }
+        return TemplateResponse(request, "segmentation/dashboard.html#compliance", context)
+    cells = selectors.aggregate_cells(accounts=accounts, filters=filters)
+    monthly = selectors.revenue_trend(accounts=accounts, filters=filters, cells=cells)
     context = {
         "form": form,
         "filters": filters,
-        "querystring": _querystring(request),
-        "filter_querystring": _querystring(request, "from_grade", "to_grade"),
-        "distribution": selectors.grade_distribution(accounts=accounts, filters=filters),
-        "migration": selectors.grade_migration(accounts=accounts, filters=filters),
+        "querystring": _querystring(request, "section"),
+        "filter_querystring": _querystring(request, "from_grade", "to_grade", "section"),
+        "distribution": selectors.grade_distribution(accounts=accounts, filters=filters, cells=cells),
+        "migration": selectors.grade_migration(accounts=accounts, filters=filters, cells=cells),
         "by_dimension": [
-            selectors.revenue_by_dimension(accounts=accounts, filters=filters, dimension=dimension)
+            selectors.revenue_by_dimension(
+                accounts=accounts, filters=filters, dimension=dimension, cells=cells
+            )
             for dimension in selectors.DIMENSIONS
         ],
-        "grade_trend": selectors.grade_trend(accounts=accounts, filters=filters),
+        "grade_trend": selectors.grade_trend(accounts=accounts, filters=filters, cells=cells),
+        "from_aggregates": cells is not None,
         "monthly": monthly,
         "quarterly": selectors.quarterly_revenue(monthly),
         "risks": selectors.risk_list(accounts=accounts, filters=filters),
         "kpis": selectors.manager_kpis(accounts=accounts, filters=filters),
-        "compliance": selectors.service_compliance(user=request.user, accounts=accounts, filters=filters),
+        "compliance_querystring": _querystring(request, "section"),
+        "compliance": (
+            selectors.service_compliance(user=request.user, accounts=accounts, filters=filters)
+            if request.GET.get("section") == "compliance"
+            else "later"
+        ),
         "can_set_targets": is_sales_director(request.user) or is_administrator(request.user),
     }
     context["charts"] = exports.chart_data(context)

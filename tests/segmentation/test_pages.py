@@ -250,3 +250,19 @@ def test_account_list_names_are_all_visible(book):
     assert set(Account.objects.visible_to(book.world.director).values_list("name", flat=True)) >= set(
         EAST_NAMES
     )
+
+
+def test_service_compliance_loads_after_the_page(client, book):
+    client.force_login(book.world.director)
+    page = client.get(f"{DASHBOARD}?{PERIODS}").content.decode()
+    assert "section=compliance" in page
+    fragment = client.get(
+        f"{DASHBOARD}?{PERIODS}&section=compliance",
+        headers={"HX-Request": "true", "HX-Target": "compliance-figures"},
+    )
+    text = fragment.content.decode()
+    assert "<html" not in text
+    assert 'id="compliance-figures"' in text
+    assert "section=compliance" not in text  # the figures are in, not a loader
+    full = client.get(f"{DASHBOARD}?{PERIODS}&section=compliance").content.decode()
+    assert "<html" in full and "Loading…" not in full

@@ -42,9 +42,11 @@ class Command(BaseCommand):
         User = get_user_model()
         period = selectors.latest_period()
         query = f"period={period:%Y-%m}&compare={add_months(period, -1):%Y-%m}"
+        dashboard = reverse("segmentation:dashboard")
         views = {
-            "dashboard": f"{reverse('segmentation:dashboard')}?{query}",
+            "dashboard": f"{dashboard}?{query}",
             "dashboard (htmx, region filter)": None,
+            "service compliance (htmx, lazy)": f"{dashboard}?{query}&section=compliance",
             "drill-down A→B": f"{reverse('segmentation:accounts')}?{query}&from_grade=A&to_grade=B",
             "export migration.xlsx": f"{reverse('segmentation:export', args=['migration', 'xlsx'])}?{query}",
             "export risk.csv": f"{reverse('segmentation:export', args=['risk', 'csv'])}?{query}",
@@ -64,6 +66,8 @@ class Command(BaseCommand):
                 region = user.directed_regions.first()
                 for name, url in views.items():
                     headers = {}
+                    if "section=compliance" in (url or ""):
+                        headers = {"HX-Request": "true", "HX-Target": "compliance-figures"}
                     if url is None:
                         url = f"{reverse('segmentation:dashboard')}?{query}"
                         if region is not None:

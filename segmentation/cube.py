@@ -1,0 +1,187 @@
+"""Aggregate tables for the dashboard at 100k accounts: grades and orders summed per cell.
+
+A *cell* is (owner, region, industry): the dimensions the dashboard filters and groups by. The refresh
+(``cube_refresh``) rebuilds three tables in one transaction with a few ``INSERT … SELECT … GROUP BY``:
+
+* ``GradeCube``  per period × cell × grade × grade of the period before: accounts, 12-month revenue
+  and gross profit (from the grade snapshots), revenue of the period before;
+* ``MonthCube``  per calendar month × cell: order amount, gross profit, orders;
+* ``CubeCell``   per cell: how many accounts it had at the refresh.
+
+The cube never decides who sees what. A request first computes, from ``visible_to(user)`` narrowed by
+its filters, how many accounts it may see in each cell (one query). The cube answers only when every
+such cell is *whole* (all of its accounts are visible and in scope) and the cube is fresh (no re-grade
+or grade override since the refresh); otherwise the selectors compute from the snapshots and orders of
+exactly the visible accounts. Directors (who see whole regions and teams) and administrators are
+served by the cube; an account manager on a colleague's account team is not, and gets the exact path.
+
+Refreshed by ``segmentation.tasks.dashboard_cube_refresh``: after each re-grade (scheduled by
+django-celery-beat at 02:30 on the 1st, after the 02:00 re-grade), every night at 03:00 for new orders,
+and by ``manage.py refresh_dashboard``. Until then a stale cube is simply not used.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+
+from scoring.models import GradeOverride, RegradeRun
+
+from .models import CubeCell, CubeRefresh, GradeCube, MonthCube
+
+Cells = list[tuple[int, int | None, str]]
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@transaction.atomic
+def cube_refresh() -> CubeRefresh:
+    """Rebuild the aggregate tables from snapshots, orders and accounts (set-based, a few statements)."""
+    started = timezone.now()
+    clock = time.perf_counter()
+    grade, month, cell = _table(GradeCube), _table(MonthCube), _table(CubeCell)
+    with connection.cursor() as cursor:
+        # Readers keep the previous contents until this transaction commits.
+        cursor.execute(f"LOCK TABLE {grade}, {month}, {cell} IN EXCLUSIVE MODE")
+        for table in (grade, month, cell):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 -- table names come from the models
+        cursor.execute(
+            f"""
+            INSERT INTO {grade} (period, owner_id, region_id, industry, grade, previous_grade,
+                                 accounts, revenue, gross_profit, previous_revenue)
+            SELECT s.period, a.owner_id, a.region_id, a.industry, s.grade, COALESCE(p.grade, ''),
+                   count(*), sum(COALESCE(s.order_volume, 0)), sum(COALESCE(s.gross_profit, 0)),
+                   sum(COALESCE(p.order_volume, 0))
+            FROM scoring_gradesnapshot s
+            JOIN accounts_account a ON a.id = s.account_id
+            LEFT JOIN scoring_gradesnapshot p
+                   ON p.account_id = s.account_id AND p.period = (s.period - interval '1 month')::date
+            GROUP BY 1, 2, 3, 4, 5, 6
+            UNION ALL
+            -- graded the month before but not in this period: the matrix's "not graded" column
+            SELECT (p.period + interval '1 month')::date, a.owner_id, a.region_id, a.industry, '', p.grade,
+                   count(*), 0, 0, sum(COALESCE(p.order_volume, 0))
+            FROM scoring_gradesnapshot p
+            JOIN accounts_account a ON a.id = p.account_id
+            WHERE NOT EXISTS (
+                SELECT 1 FROM scoring_gradesnapshot s
+                WHERE s.account_id = p.account_id AND s.period = (p.period + interval '1 month')::date
+            )
+            GROUP BY 1, 2, 3, 4, 5, 6
+            """  # noqa: S608 -- table names come from the models
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {month} (month, owner_id, region_id, industry, revenue, gross_profit, orders)
+            SELECT date_trunc('month', o.order_date)::date, a.owner_id, a.region_id, a.industry,
+                   sum(o.amount), sum(o.gross_profit), count(*)
+            FROM accounts_order o JOIN accounts_account a ON a.id = o.account_id
+            GROUP BY 1, 2, 3, 4
+            """  # noqa: S608
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {cell} (owner_id, region_id, industry, accounts)
+            SELECT owner_id, region_id, industry, count(*) FROM accounts_account GROUP BY 1, 2, 3
+            """  # noqa: S608
+        )
+        cursor.execute(f"ANALYZE {grade}")
+        cursor.execute(f"ANALYZE {month}")
+        cursor.execute(f"ANALYZE {cell}")
+    CubeRefresh.objects.all().delete()
+    return CubeRefresh.objects.create(
+        refreshed_at=started, seconds=Decimal(f"{time.perf_counter() - clock:.3f}")
+    )
+
+
+def cube_fresh() -> bool:
+    """Built, and no re-grade finished nor grade override set or revoked since (one query)."""
+    refreshed = CubeRefresh.objects.aggregate(at=Max("refreshed_at"))["at"]
+    if refreshed is None:
+        return False
+    newer_run = RegradeRun.objects.filter(finished_at__gt=refreshed)
+    newer_override = GradeOverride.objects.filter(Q(created_at__gt=refreshed) | Q(revoked_at__gt=refreshed))
+    return not (newer_run.exists() or newer_override.exists())
+
+
+def whole_cells(*, accounts: QuerySet) -> Cells | None:
+    """The cells of the accounts in scope when each is whole (every account of the cell is in scope and
+    the cube counted the same accounts); None when the cube cannot answer for this scope."""
+    if not cube_fresh():
+        return None
+    in_scope = accounts.order_by().values("owner_id", "region_id", "industry").annotate(accounts=Count("pk"))
+    scope = {(row["owner_id"], row["region_id"], row["industry"]): row["accounts"] for row in in_scope}
+    if not scope:
+        return []
+    counted = {
+        (row.owner_id, row.region_id, row.industry): row.accounts
+        for row in CubeCell.objects.filter(owner_id__in={owner for owner, _region, _industry in scope})
+    }
+    if any(counted.get(cell) != count for cell, count in scope.items()):
+        return None
+    return list(scope)
+
+
+def _rows(sql: str, params: list) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _cells_join(alias: str) -> str:
+    return f"""JOIN unnest(%s::int[], %s::int[], %s::text[]) AS cell(owner_id, region_id, industry)
+               ON {alias}.owner_id = cell.owner_id AND {alias}.industry = cell.industry
+              AND {alias}.region_id IS NOT DISTINCT FROM cell.region_id"""
+
+
+def _cell_params(cells: Cells) -> list:
+    return [[cell[0] for cell in cells], [cell[1] for cell in cells], [cell[2] for cell in cells]]
+
+
+def grade_rows(*, cells: Cells, periods: list[datetime.date], group: list[str]) -> list[dict]:
+    """Sums of the grade cube over the cells for some periods, grouped by cube columns (or a dimension's
+    name: ``region_name``, ``owner_name``)."""
+    expressions = {
+        "period": "g.period",
+        "grade": "g.grade",
+        "from_grade": "g.previous_grade",
+        "to_grade": "g.grade",
+        "account__region_id": "g.region_id",
+        "account__region__name": "r.name",
+        "account__industry": "g.industry",
+        "account__owner_id": "g.owner_id",
+        "account__owner__username": "u.username",
+    }
+    select = ", ".join(f'{expressions[name]} AS "{name}"' for name in group)
+    sql = f"""
+        SELECT {select}, sum(g.accounts)::int AS accounts, sum(g.revenue) AS revenue,
+               sum(g.gross_profit) AS gross_profit, sum(g.previous_revenue) AS previous_revenue
+        FROM {_table(GradeCube)} g
+        {_cells_join("g")}
+        LEFT JOIN accounts_region r ON r.id = g.region_id
+        LEFT JOIN {_table(get_user_model())} u ON u.id = g.owner_id
+        WHERE g.period = ANY(%s::date[])
+        GROUP BY {", ".join(str(index + 1) for index in range(len(group)))}
+    """  # noqa: S608 -- every name above comes from this module
+    return _rows(sql, [*_cell_params(cells), periods])
+
+
+def month_rows(*, cells: Cells, start: datetime.date, end: datetime.date) -> list[dict]:
+    sql = f"""
+        SELECT m.month, sum(m.revenue) AS revenue, sum(m.gross_profit) AS gross_profit,
+               sum(m.orders)::int AS orders
+        FROM {_table(MonthCube)} m
+        {_cells_join("m")}
+        WHERE m.month >= %s AND m.month < %s
+        GROUP BY 1
+    """  # noqa: S608
+    return _rows(sql, [*_cell_params(cells), start, end])
