@@ -127,13 +127,13 @@ def _create(apps, definition, status):
     Criterion = apps.get_model("scoring", "Criterion")
     Band = apps.get_model("scoring", "Band")
     now = timezone.now()
+    # Created as a draft and activated last: active models are immutable.
     model = ScoringModel.objects.create(
         name=definition["name"],
         description=definition["description"],
-        status=status,
+        status="draft",
         threshold_a=D("75"),
         threshold_b=D("60"),
-        activated_at=now if status == "active" else None,
     )
     for position, (key, weight, method) in enumerate(definition["criteria"]):
         label_en, label_zh = LABELS[key]
@@ -151,6 +151,8 @@ def _create(apps, definition, status):
             Band.objects.create(
                 scoring_model=model, criterion=key, lower=D(lower), upper=D(upper), points=D(points), label=label
             )
+    if status == "active":
+        ScoringModel.objects.filter(pk=model.pk).update(status="active", activated_at=now)
 
 
 def create_presets(apps, schema_editor):
