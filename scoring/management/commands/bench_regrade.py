@@ -269,6 +269,8 @@ class Command(BaseCommand):
             )
             secondary = cursor.fetchall()
             with transaction.atomic():  # the indexes come back even if the load fails
+                # Check the foreign keys now: CREATE INDEX refuses a table with pending deferred checks.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 for name, _definition in secondary:
                     cursor.execute(f'DROP INDEX "{name}"')
                 cursor.execute(GENERATE_ORDERS, {"after": last_id})
