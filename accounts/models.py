@@ -205,7 +205,9 @@ class Account(models.Model):
             models.Index(fields=["region", "name"], name="account_region_name"),
             models.Index(fields=["status"], name="account_status"),
             models.Index(fields=["industry"], name="account_industry"),
-            models.Index(fields=["-updated_at"], name="account_updated"),
+            # The list's sorts walk these indexes and stop after a page instead of sorting every row.
+            models.Index(fields=["name", "id"], name="account_name_id"),
+            models.Index(fields=["updated_at", "id"], name="account_updated_id"),
         ]
 
     def __str__(self):

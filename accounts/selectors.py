@@ -2,29 +2,69 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 
 from .filters import SORTS, AccountFilter
 from .models import Account, Complaint, Interaction, Order
 
 TIMELINE_LENGTH = 50
 RECENT_ORDERS = 10
+# How long list figures that need a pass over every visible account may be reused. Short enough
+# that a change shows within a minute; long enough that paging and filtering stay fast at 100k.
+COUNT_CACHE_SECONDS = 60
+OWNER_CHOICES_CACHE_SECONDS = 300
+
+
+def _query_cache_key(prefix: str, queryset: QuerySet) -> str:
+    """A key for a query's result: its SQL and parameters (which include the user's id through the
+    visibility rule), so two users never share an entry."""
+    sql, params = queryset.query.sql_with_params()
+    return f"{prefix}:{hashlib.sha256(f'{sql}|{params!r}'.encode()).hexdigest()}"
+
+
+class CachedCountPaginator(Paginator):
+    """Counting every visible account of a large book is the slowest part of a list page; the same
+    count is reused for a minute while the user pages, sorts and comes back."""
+
+    @cached_property
+    def count(self):
+        key = _query_cache_key("kam:count", self.object_list)
+        count = cache.get(key)
+        if count is None:
+            count = super().count
+            cache.set(key, count, COUNT_CACHE_SECONDS)
+        return count
 
 
 def account_owners(*, user) -> QuerySet:
-    """The account managers whose accounts this user may see (for the owner filter)."""
+    """The account managers whose accounts this user may see (exact: use it for permission checks)."""
     User = get_user_model()
     return User.objects.filter(pk__in=Account.objects.visible_to(user).values("owner_id")).order_by(
         "username"
     )
 
 
+def account_owner_choices(*, user) -> QuerySet:
+    """The same managers for filter drop-downs, computed at most every few minutes per user: finding
+    them means a pass over every visible account, too slow to repeat on every page view at 100k."""
+    owner_ids = Account.objects.visible_to(user).values_list("owner_id", flat=True).distinct()
+    ids = cache.get_or_set(
+        _query_cache_key("kam:owners", owner_ids), lambda: list(owner_ids), OWNER_CHOICES_CACHE_SECONDS
+    )
+    return get_user_model().objects.filter(pk__in=ids).order_by("username")
+
+
 def account_list(*, user, data=None) -> tuple[AccountFilter, QuerySet]:
     """The filtered, sorted account list this user may see."""
     accounts = Account.objects.visible_to(user).select_related("owner", "region").order_by(*SORTS["name"])
-    filterset = AccountFilter(data or None, queryset=accounts, owners=account_owners(user=user))
+    filterset = AccountFilter(data or None, queryset=accounts, owners=account_owner_choices(user=user))
     return filterset, filterset.qs
 
 

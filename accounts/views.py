@@ -4,7 +4,6 @@ the same template, so every page also works without JavaScript."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -38,7 +37,7 @@ def home(request):
 @vary_on_headers("HX-Request")
 def account_list(request):
     filterset, accounts = selectors.account_list(user=request.user, data=request.GET)
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.CachedCountPaginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     template = "accounts/account_list.html"

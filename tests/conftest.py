@@ -4,12 +4,24 @@ Two regions (East, North), two teams, two managers in East and one in North, a d
 director of North, an administrator, and one account per manager.
 """
 
+import uuid
 from dataclasses import dataclass
 
 import pytest
 
 from accounts import roles
 from tests.factories import AccountFactory, ContactFactory, RegionFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_namespace(settings):
+    """Every test gets its own cache key prefix on the real Redis: cached counts and choices of one
+    test (or of an earlier run with the same ids) never leak into another, and nothing is flushed
+    under a concurrently running worker."""
+    caches = {name: dict(config) for name, config in settings.CACHES.items()}
+    for config in caches.values():
+        config["KEY_PREFIX"] = f"kam-test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
 
 
 @dataclass

@@ -2,7 +2,7 @@ from rest_framework import mixins, viewsets
 
 from accounts.filters import AccountFilter
 from accounts.models import Account, Complaint, Contact, Interaction
-from accounts.selectors import account_owners
+from accounts.selectors import account_owner_choices
 
 from .serializers import AccountSerializer, ComplaintSerializer, ContactSerializer, InteractionSerializer
 
@@ -19,7 +19,7 @@ class AccountViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     def get_filterset_kwargs(self):
-        return {"owners": account_owners(user=self.request.user)}
+        return {"owners": account_owner_choices(user=self.request.user)}
 
 
 class ContactViewSet(viewsets.ReadOnlyModelViewSet):

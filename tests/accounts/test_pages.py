@@ -4,6 +4,8 @@ tests/e2e)."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -270,3 +272,30 @@ def test_quick_log_link_opens_the_page_with_the_visit_form_open(manager_client, 
     assert "<html" in response.text
     assert response.context["open_panel"] == "activity"
     assert '<details open class="kam-form-panel">' in response.text
+
+
+def test_list_count_and_owner_choices_are_reused_not_recomputed(manager_client, world):
+    manager_client.get(reverse("accounts:list"))
+    with CaptureQueriesContext(connection) as second:
+        manager_client.get(reverse("accounts:list"), {"page": 1})
+    account_counts = [
+        q["sql"]
+        for q in second.captured_queries
+        if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "accounts_account"')
+    ]
+    assert not account_counts
+    assert not any(
+        'DISTINCT "accounts_account"."owner_id"' in query["sql"] for query in second.captured_queries
+    )
+
+
+def test_cached_figures_are_per_user(client, world):
+    client.force_login(world.manager)
+    client.get(reverse("accounts:list"))
+    client.force_login(world.admin)
+    response = client.get(reverse("accounts:list"))
+    assert response.context["page"].paginator.count == 2
+    assert set(response.context["filter"].form.fields["owner"].queryset) == {
+        world.manager,
+        world.other_manager,
+    }
