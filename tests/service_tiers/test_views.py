@@ -196,3 +196,18 @@ def test_compliance_counts_surveys_due_and_sent(world, freeze):
     assert (july["surveys_due"], july["surveys_on_time"], july["surveys_sent"]) == (1, 1, 1)
     october = service_compliance(user=world.manager, month=D(2026, 10, 1))[0]
     assert (october["surveys_due"], october["surveys_on_time"], october["surveys_sent"]) == (1, 0, 1)
+
+
+def test_a_very_large_book_is_rechecked_only_where_something_moved(client, world, freeze, monkeypatch):
+    from service_tiers import services
+
+    monkeypatch.setattr(services, "REFRESH_WHOLE_BOOK_UP_TO", 1)
+    freeze(2026, 9, 1)
+    quiet = AccountFactory(owner=world.manager, region=world.east)
+    visit(quiet, at(2026, 1, 1))  # logged three weeks ago
+    freeze(2026, 9, 21)
+    visit(world.own_account, at(2026, 1, 1))  # logged today
+    client.force_login(world.manager)
+    client.get(reverse("service_tiers:my_day"))
+    assert not open_alerts(quiet).exists()  # left to the daily run
+    assert open_alerts(world.own_account, "revisit_overdue").exists()  # a visit was logged today
