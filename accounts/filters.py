@@ -2,11 +2,10 @@
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Account, Region
-from .validators import normalise_credit_code
+from .search import account_search
 
 SORTS = {
     "name": ("name", "pk"),
@@ -46,15 +45,7 @@ class AccountFilter(django_filters.FilterSet):
             self.filters["owner"].queryset = owners
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        code = normalise_credit_code(value)
-        # Trigram indexes on UPPER(name) / UPPER(short_name) serve icontains; the pattern index on
-        # credit_code serves the prefix match.
-        return queryset.filter(
-            Q(name__icontains=value) | Q(short_name__icontains=value) | Q(credit_code__startswith=code)
-        )
+        return account_search(queryset, value)
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*SORTS.get(value, SORTS["name"]))

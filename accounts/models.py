@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
@@ -196,8 +196,9 @@ class Account(models.Model):
             models.CheckConstraint(condition=~Q(name=""), name="account_name_not_empty"),
         ]
         indexes = [
-            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="account_name_trgm"),
-            GinIndex(OpClass(Upper("short_name"), name="gin_trgm_ops"), name="account_short_name_trgm"),
+            # Any-substring search on names, Chinese included: see accounts/search.py.
+            GinIndex(Func(Upper("name"), function="kam_bigrams"), name="account_name_bigrams"),
+            GinIndex(Func(Upper("short_name"), function="kam_bigrams"), name="account_short_name_bigrams"),
             models.Index(
                 fields=["credit_code"], name="account_credit_code_prefix", opclasses=["varchar_pattern_ops"]
             ),

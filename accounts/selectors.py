@@ -54,7 +54,7 @@ def account_owners(*, user) -> QuerySet:
 def account_owner_choices(*, user) -> QuerySet:
     """The same managers for filter drop-downs, computed at most every few minutes per user: finding
     them means a pass over every visible account, too slow to repeat on every page view at 100k."""
-    owner_ids = Account.objects.visible_to(user).values_list("owner_id", flat=True).distinct()
+    owner_ids = Account.objects.visible_to(user).order_by().values_list("owner_id", flat=True).distinct()
     ids = cache.get_or_set(
         _query_cache_key("kam:owners", owner_ids), lambda: list(owner_ids), OWNER_CHOICES_CACHE_SECONDS
     )

@@ -1,25 +1,32 @@
-"""Trigram indexes for the account search, where the server has pg_trgm.
-
-Every PostgreSQL packaging used in production (Debian/Ubuntu, the official Docker image, managed
-services) ships pg_trgm. The embedded development server (pgserver) does not: there the extension and
-the two indexes are skipped and search falls back to a sequential scan, which is fine at demo sizes.
-The migration state always has the indexes, so models and migrations agree either way; re-running on
-a server that gains pg_trgm later is done with ``manage.py create_search_indexes``.
-"""
+"""Trigram indexes for the account search, where the server has pg_trgm (superseded by 0005's bigram
+indexes, which also serve two-character Chinese queries and need no extension)."""
 
 import django.contrib.postgres.indexes
 import django.db.models.functions.text
 from django.db import migrations
 
-from accounts.search_indexes import create_search_indexes, drop_search_indexes
+SEARCH_INDEXES = {
+    "account_name_trgm": "CREATE INDEX IF NOT EXISTS account_name_trgm ON accounts_account "
+    'USING gin (UPPER("name") gin_trgm_ops)',
+    "account_short_name_trgm": "CREATE INDEX IF NOT EXISTS account_short_name_trgm ON accounts_account "
+    'USING gin (UPPER("short_name") gin_trgm_ops)',
+}
 
 
 def forwards(apps, schema_editor):
-    create_search_indexes(schema_editor.connection)
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
+        if cursor.fetchone() is None:
+            return
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for statement in SEARCH_INDEXES.values():
+            cursor.execute(statement)
 
 
 def backwards(apps, schema_editor):
-    drop_search_indexes(schema_editor.connection)
+    with schema_editor.connection.cursor() as cursor:
+        for name in SEARCH_INDEXES:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):

@@ -299,3 +299,27 @@ def test_cached_figures_are_per_user(client, world):
         world.manager,
         world.other_manager,
     }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("宏", {"宏远机械"}),  # one character: no bigram, plain scan
+        ("远机", {"宏远机械"}),  # two characters from the middle of the legal name
+        ("华信建设", {"华信建设"}),  # the short name
+        ("集团有限", {"华信建设"}),
+        ("机华", set()),  # both characters occur, but not next to each other
+        ("hongyuan", set()),
+    ],
+)
+def test_search_finds_any_part_of_a_name(client, world, query, expected):
+    client.force_login(world.admin)
+    response = client.get(reverse("accounts:list"), {"q": query})
+    assert {account.short_name for account in response.context["page"].object_list} == expected
+
+
+def test_search_on_a_latin_short_name_ignores_case(client, world):
+    AccountFactory(name="ABB（中国）有限公司", short_name="ABB China", owner=world.manager, region=world.east)
+    client.force_login(world.manager)
+    response = client.get(reverse("accounts:list"), {"q": "abb ch"})
+    assert [account.short_name for account in response.context["page"].object_list] == ["ABB China"]
