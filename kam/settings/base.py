@@ -168,3 +168,5 @@ LOGGING = {
 # How far in the future an interaction may be dated (a visit logged tonight for tomorrow morning).
 KAM_INTERACTION_MAX_FUTURE_DAYS = env.int("KAM_INTERACTION_MAX_FUTURE_DAYS", default=1)
 KAM_DEMO_PASSWORD = env("KAM_DEMO_PASSWORD", default="kam-demo-2026")
+# Where users reach KAM: absolute links in e-mails (the daily alert digest).
+KAM_SITE_URL = env("KAM_SITE_URL", default="http://127.0.0.1:8000")
