@@ -54,24 +54,31 @@ def _querystring(request, *drop) -> str:
     return query.urlencode()
 
 
+# Sections computed after the page has loaded (htmx, or a plain link without JavaScript): each walks
+# live data of the month (complaints, visits, unpaid invoices) that no aggregate table can hold.
+LAZY_SECTIONS = ("risks", "compliance")
+
+
+def _lazy_section(request, section, accounts, filters):
+    if section == "risks":
+        return selectors.risk_list(accounts=accounts, filters=filters)
+    return selectors.service_compliance(user=request.user, accounts=accounts, filters=filters)
+
+
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
 def dashboard(request):
     form, filters, accounts = _scope(request)
-    if request.GET.get("section") == "compliance" and request.htmx:
-        # Service compliance walks every visit and complaint of the month: loaded after the page.
+    section = request.GET.get("section")
+    if section in LAZY_SECTIONS and request.htmx:
         context = {
             "filters": filters,
             "querystring": _querystring(request, "section"),
-            "compliance_querystring": _querystring(request, "section"),
-            "compliance": (
-                selectors.service_compliance(user=request.user, accounts=accounts, filters=filters)
-                if request.GET.get("section") == "compliance"
-                else "later"
-            ),
+            "section_querystring": _querystring(request, "section"),
+            section: _lazy_section(request, section, accounts, filters),
         }
-        return TemplateResponse(request, "segmentation/dashboard.html#compliance", context)
+        return TemplateResponse(request, f"segmentation/dashboard.html#{section}", context)
     cells = selectors.aggregate_cells(accounts=accounts, filters=filters)
     monthly = selectors.revenue_trend(accounts=accounts, filters=filters, cells=cells)
     context = {
@@ -91,13 +98,11 @@ def dashboard(request):
         "from_aggregates": cells is not None,
         "monthly": monthly,
         "quarterly": selectors.quarterly_revenue(monthly),
-        "risks": selectors.risk_list(accounts=accounts, filters=filters),
+        "risks": _lazy_section(request, "risks", accounts, filters) if section == "risks" else "later",
         "kpis": selectors.manager_kpis(accounts=accounts, filters=filters),
-        "compliance_querystring": _querystring(request, "section"),
+        "section_querystring": _querystring(request, "section"),
         "compliance": (
-            selectors.service_compliance(user=request.user, accounts=accounts, filters=filters)
-            if request.GET.get("section") == "compliance"
-            else "later"
+            _lazy_section(request, "compliance", accounts, filters) if section == "compliance" else "later"
         ),
         "can_set_targets": is_sales_director(request.user) or is_administrator(request.user),
     }

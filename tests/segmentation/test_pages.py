@@ -265,4 +265,19 @@ def test_service_compliance_loads_after_the_page(client, book):
     assert 'id="compliance-figures"' in text
     assert "section=compliance" not in text  # the figures are in, not a loader
     full = client.get(f"{DASHBOARD}?{PERIODS}&section=compliance").content.decode()
-    assert "<html" in full and "Loading…" not in full
+    assert "<html" in full and 'hx-target="#compliance-figures"' not in full
+
+
+def test_the_risk_list_loads_after_the_page_and_respects_visibility(client, book):
+    client.force_login(book.world.director)
+    page = client.get(f"{DASHBOARD}?{PERIODS}").content.decode()
+    assert "section=risks" in page
+    fragment = client.get(
+        f"{DASHBOARD}?{PERIODS}&section=risks", headers={"HX-Request": "true", "HX-Target": "risks-figures"}
+    ).content.decode()
+    assert "<html" not in fragment
+    assert "上海宏远机械制造有限公司" in fragment and "1,000,000.00" in fragment
+    for name in NORTH_NAMES:
+        assert name not in fragment
+    full = client.get(f"{DASHBOARD}?{PERIODS}&section=risks").content.decode()
+    assert 'data-testid="risk-list"' in full

@@ -46,6 +46,7 @@ class Command(BaseCommand):
         views = {
             "dashboard": f"{dashboard}?{query}",
             "dashboard (htmx, region filter)": None,
+            "risk list (htmx, lazy)": f"{dashboard}?{query}&section=risks",
             "service compliance (htmx, lazy)": f"{dashboard}?{query}&section=compliance",
             "drill-down A→B": f"{reverse('segmentation:accounts')}?{query}&from_grade=A&to_grade=B",
             "export migration.xlsx": f"{reverse('segmentation:export', args=['migration', 'xlsx'])}?{query}",
@@ -66,8 +67,9 @@ class Command(BaseCommand):
                 region = user.directed_regions.first()
                 for name, url in views.items():
                     headers = {}
-                    if "section=compliance" in (url or ""):
-                        headers = {"HX-Request": "true", "HX-Target": "compliance-figures"}
+                    for section in ("risks", "compliance"):
+                        if f"section={section}" in (url or ""):
+                            headers = {"HX-Request": "true", "HX-Target": f"{section}-figures"}
                     if url is None:
                         url = f"{reverse('segmentation:dashboard')}?{query}"
                         if region is not None:
