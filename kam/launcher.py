@@ -2,7 +2,8 @@
 
 1. Without ``DATABASE_URL`` / ``REDIS_URL``, start the embedded PostgreSQL and Redis (kam/embedded.py,
    data in ``var/`` or ``$KAM_VAR_DIR``) and hand their URLs to every child through the environment.
-2. ``manage.py migrate``, then ``manage.py seed_demo`` (idempotent: a second run adds nothing).
+2. ``manage.py migrate``, then ``manage.py seed_demo`` (idempotent: a second run adds nothing), then
+   ``grade_history`` (months not graded yet) and ``run_alerts`` (idempotent, de-duplicated).
 3. Start the web server, a Celery worker and Celery beat, each in its own process group, with their
    output prefixed by their name; print the URL and the demo logins once the web server answers.
 4. On Ctrl-C, SIGTERM or SIGHUP: SIGTERM every child's process group, SIGKILL what is left after
@@ -238,6 +239,10 @@ def launch(children: list[Child]) -> None:
             reap_when_done(pid)
     run_step("migrate", [python, "manage.py", "migrate", "--noinput"], env)
     run_step("seed", [python, "manage.py", "seed_demo"], env)
+    # Months not graded yet get their grades (a first run: a year of history for the dashboards), and
+    # the alert rules are checked once so My day is filled before the first 08:00 run.
+    run_step("grades", [python, "manage.py", "grade_history", "--months", "12"], env)
+    run_step("alerts", [python, "manage.py", "run_alerts", "--no-digests"], env)
 
     beat_pidfile = embedded.var_dir() / "celerybeat.pid"
     beat_pidfile.parent.mkdir(parents=True, exist_ok=True)
