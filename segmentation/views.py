@@ -56,12 +56,14 @@ def _querystring(request, *drop) -> str:
 
 # Sections computed after the page has loaded (htmx, or a plain link without JavaScript): each walks
 # live data of the month (complaints, visits, unpaid invoices) that no aggregate table can hold.
-LAZY_SECTIONS = ("risks", "compliance")
+LAZY_SECTIONS = ("kpis", "risks", "compliance")
 
 
 def _lazy_section(request, section, accounts, filters):
     if section == "risks":
         return selectors.risk_list(accounts=accounts, filters=filters)
+    if section == "kpis":
+        return selectors.manager_kpis(accounts=accounts, filters=filters)
     return selectors.service_compliance(user=request.user, accounts=accounts, filters=filters)
 
 
@@ -77,6 +79,7 @@ def dashboard(request):
             "querystring": _querystring(request, "section"),
             "section_querystring": _querystring(request, "section"),
             section: _lazy_section(request, section, accounts, filters),
+            "can_set_targets": is_sales_director(request.user) or is_administrator(request.user),
         }
         return TemplateResponse(request, f"segmentation/dashboard.html#{section}", context)
     cells = selectors.aggregate_cells(accounts=accounts, filters=filters)
@@ -99,7 +102,7 @@ def dashboard(request):
         "monthly": monthly,
         "quarterly": selectors.quarterly_revenue(monthly),
         "risks": _lazy_section(request, "risks", accounts, filters) if section == "risks" else "later",
-        "kpis": selectors.manager_kpis(accounts=accounts, filters=filters),
+        "kpis": _lazy_section(request, "kpis", accounts, filters) if section == "kpis" else "later",
         "section_querystring": _querystring(request, "section"),
         "compliance": (
             _lazy_section(request, "compliance", accounts, filters) if section == "compliance" else "later"

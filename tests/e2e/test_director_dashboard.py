@@ -64,6 +64,8 @@ def test_director_finds_which_a_accounts_fell_to_b_in_three_clicks(desk, live_se
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
     expect(page.get_by_test_id("migration-A-B")).to_have_text("2")
     expect(page.locator("[data-chart=distribution] svg")).to_have_count(1)  # ECharts drew the chart
+    expect(page.get_by_test_id("risk-list")).to_contain_text("广州南方电气有限公司")  # loaded after the page
+    expect(page.get_by_test_id("kpi-table")).to_contain_text("王芳")
     screenshot(page, "director-dashboard-en")
 
     # Click 1: filter by region (htmx swaps the figures, the URL keeps the filter).
@@ -103,6 +105,8 @@ def test_director_dashboard_in_simplified_chinese(desk, live_server, directed_re
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.get_by_test_id("migration-A-B")).to_have_text("2")
     expect(page.locator("[data-chart=distribution] svg")).to_have_count(1)
+    expect(page.get_by_test_id("risk-list")).to_be_visible()
+    expect(page.get_by_test_id("kpi-table")).to_be_visible()
     screenshot(page, "director-dashboard-zh-hans")
     page.get_by_test_id("migration-A-B").click()
     expect(page.get_by_test_id("drilldown-table")).to_contain_text("广州南方电气有限公司")

@@ -200,8 +200,12 @@ def test_director_sets_a_monthly_target_for_a_manager_of_their_region(client, bo
         8,
         datetime.date(2026, 10, 1),
     )
-    page = client.get(f"{DASHBOARD}?{PERIODS}").content.decode()
+    page = client.get(
+        f"{DASHBOARD}?{PERIODS}&section=kpis", headers={"HX-Request": "true", "HX-Target": "kpis-figures"}
+    ).content.decode()
     assert "2 / 8" in page  # two visits in October against a target of eight
+    assert "<html" not in page
+    assert "2 / 8" in client.get(f"{DASHBOARD}?{PERIODS}&section=kpis").content.decode()  # without JavaScript
 
 
 def test_director_cannot_set_a_target_for_a_foreign_manager(client, book):
