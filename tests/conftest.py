@@ -4,10 +4,16 @@ Two regions (East, North), two teams, two managers in East and one in North, a d
 director of North, an administrator, and one account per manager.
 """
 
+import os
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings as django_settings
 
 from accounts import roles
 from tests.factories import AccountFactory, ContactFactory, RegionFactory, TeamFactory, UserFactory
@@ -79,3 +85,54 @@ def world(db):
         own_contact=ContactFactory(account=own_account, name="王建国"),
         foreign_contact=ContactFactory(account=foreign_account, name="李明"),
     )
+
+
+def database_url_for_subprocesses() -> str:
+    """A URL for the test database, for processes started by a test (a Celery worker)."""
+    database = django_settings.DATABASES["default"]
+    credentials = quote(database["USER"], safe="")
+    if database.get("PASSWORD"):
+        credentials += ":" + quote(database["PASSWORD"], safe="")
+    host = quote(database["HOST"] or "127.0.0.1", safe="")  # the embedded server's host is a socket path
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    return f"postgres://{credentials}@{host}{port}/{database['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_queue(transactional_db):
+    """A real Celery worker process on the real Redis broker, working against the test database.
+
+    It listens on a queue of its own, so parallel test runs sharing a Redis never take each other's
+    tasks. Yields the queue name; send tasks with ``apply_async(queue=...)``. The worker's output is
+    attached to the test report when the test fails.
+    """
+    queue = f"kam-test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocesses(),
+        "REDIS_URL": django_settings.REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "kam.settings.test",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "kam", "worker", "-Q", queue, "-n", f"{queue}@%h"]
+    command += [
+        "--pool",
+        "solo",
+        "-l",
+        "warning",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    worker = subprocess.Popen(
+        command,
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield queue
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0].decode(errors="replace")
+        print(f"--- Celery worker output ---\n{output}")

@@ -5,18 +5,12 @@ flushed by an earlier transactional test: they put the scoring presets back as t
 """
 
 import importlib
-import os
-import subprocess
-import sys
 import threading
-import uuid
 from pathlib import Path
 from unittest import mock
-from urllib.parse import quote
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.db import connection, connections
 from django_celery_beat.models import PeriodicTask
 
@@ -111,56 +105,12 @@ def test_monthly_schedule_is_in_the_database():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_celery_worker_regrades_through_redis(presets):
+def test_a_real_celery_worker_regrades_through_redis(presets, celery_worker_queue):
     """A worker process on the real Redis broker runs the task against the test database."""
     accounts = _accounts_with_orders(3)
-    database = settings.DATABASES["default"]
-    credentials = quote(database["USER"], safe="")
-    if database.get("PASSWORD"):
-        credentials += ":" + quote(database["PASSWORD"], safe="")
-    host = quote(database["HOST"] or "127.0.0.1", safe="")  # the embedded server's host is a socket path
-    port = f":{database['PORT']}" if database.get("PORT") else ""
-    url = f"postgres://{credentials}@{host}{port}/{database['NAME']}"
-    queue = f"scoring-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "REDIS_URL": settings.REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "kam.settings.test",
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kam",
-            "worker",
-            "-Q",
-            queue,
-            "--pool",
-            "solo",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"{queue}@%h",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        run = regrade_run_create(period=PERIOD, trigger="manual")
-        result = regrade.apply_async(args=[run.pk], queue=queue)
-        outcome = result.get(timeout=120)
-    finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0].decode(errors="replace")
-    assert outcome["status"] == "succeeded", output
+    run = regrade_run_create(period=PERIOD, trigger="manual")
+    outcome = regrade.apply_async(args=[run.pk], queue=celery_worker_queue).get(timeout=120)
+    assert outcome["status"] == "succeeded"
     run.refresh_from_db()
     assert (run.status, run.accounts_graded) == ("succeeded", len(accounts))
     assert GradeSnapshot.objects.filter(period=PERIOD, run=run).count() == len(accounts)

@@ -4,14 +4,9 @@ The transactional test (committed rows, seen by the worker) puts the default tie
 """
 
 import datetime
-import os
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -89,54 +84,16 @@ def test_the_task_returns_its_counts(world, freeze):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_celery_worker_runs_the_daily_task_through_redis():
+def test_a_real_celery_worker_runs_the_daily_task_through_redis(celery_worker_queue):
     """A worker process on the real Redis broker runs the task against the test database."""
     ensure_default_tiers()
     account = AccountFactory()
     visit(account, at(2025, 1, 1))
-    database = settings.DATABASES["default"]
-    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
-    if database.get("PASSWORD"):
-        url = url.replace("@", f":{database['PASSWORD']}@", 1)
-    queue = f"service-tiers-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "REDIS_URL": settings.REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "kam.settings.test",
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kam",
-            "worker",
-            "-Q",
-            queue,
-            "--pool",
-            "solo",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"{queue}@%h",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    result = daily_alerts.apply_async(
+        kwargs={"trigger": AlertRun.Trigger.SCHEDULE}, queue=celery_worker_queue
     )
-    try:
-        result = daily_alerts.apply_async(kwargs={"trigger": AlertRun.Trigger.SCHEDULE}, queue=queue)
-        outcome = result.get(timeout=120)
-    finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0].decode(errors="replace")
-    assert outcome["opened"] >= 1, output
+    outcome = result.get(timeout=120)
+    assert outcome["opened"] >= 1
     run = AlertRun.objects.get(pk=outcome["run"])
     assert run.trigger == "schedule" and run.finished_at is not None
     assert Alert.objects.filter(account=account, rule="revisit_overdue", status="open").exists()
