@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import AccountChildQuerySet
 
@@ -57,7 +58,7 @@ PERCENTILE_KEYS = frozenset(
 class ScoringModel(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("scoring model status", "Active")
         RETIRED = "retired", _("Retired")
 
     name = models.CharField(_("name"), max_length=150)
