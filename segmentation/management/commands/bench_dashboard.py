@@ -46,6 +46,7 @@ class Command(BaseCommand):
         views = {
             "dashboard": f"{dashboard}?{query}",
             "dashboard (htmx, region filter)": None,
+            "KPIs (htmx, lazy)": f"{dashboard}?{query}&section=kpis",
             "risk list (htmx, lazy)": f"{dashboard}?{query}&section=risks",
             "service compliance (htmx, lazy)": f"{dashboard}?{query}&section=compliance",
             "drill-down A→B": f"{reverse('segmentation:accounts')}?{query}&from_grade=A&to_grade=B",
@@ -67,7 +68,7 @@ class Command(BaseCommand):
                 region = user.directed_regions.first()
                 for name, url in views.items():
                     headers = {}
-                    for section in ("risks", "compliance"):
+                    for section in ("kpis", "risks", "compliance"):
                         if f"section={section}" in (url or ""):
                             headers = {"HX-Request": "true", "HX-Target": f"{section}-figures"}
                     if url is None:
