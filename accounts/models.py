@@ -208,6 +208,9 @@ class Account(models.Model):
             models.Index(fields=["industry"], name="account_industry"),
             # The list's sorts walk these indexes and stop after a page instead of sorting every row.
             models.Index(fields=["name", "id"], name="account_name_id"),
+            # Everything the visibility rule reads: counting a director's or manager's visible accounts
+            # is an index-only scan instead of a pass over the whole table.
+            models.Index(fields=["owner", "region", "id"], name="account_visibility"),
             models.Index(fields=["updated_at", "id"], name="account_updated_id"),
         ]
 
