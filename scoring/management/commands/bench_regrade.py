@@ -229,7 +229,7 @@ class Command(BaseCommand):
 
     def _count(self, table):
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])  # noqa: F541
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
             return cursor.fetchone()[0]
 
     def _compare(self, period):
