@@ -461,6 +461,8 @@ def demo_data_seed(
             rows[0] = _generate_complaints(plan)
         with phase("surveys (SQL)") as rows:
             rows[0] = _generate_surveys(plan)
+        with phase("ratings (SQL)") as rows:
+            rows[0] = _generate_ratings(plan)
         if dropped_indexes:
             with phase("rebuild indexes") as rows:
                 rows[0] = _create_indexes(dropped_indexes)
@@ -1300,6 +1302,51 @@ def _generate_surveys(plan: AccountPlan) -> int:
             sql, _params(plan, **{band: list(comments) for band, comments in SURVEY_COMMENTS.items()})
         )
         return cursor.rowcount
+
+
+def _generate_ratings(plan: AccountPlan) -> int:
+    """The two manual grading inputs: a relationship rating by the account manager for nine accounts
+    in ten (closer where the customer is happier) and a strategic-fit rating by the region's director
+    for six in ten, each with its audit row. Dated thirteen months back, so the graded history made
+    after the load already counts them."""
+    from scoring.models import AccountRating, AccountRatingChange  # the demo spans the whole product
+
+    ratings, changes = AccountRating._meta.db_table, AccountRatingChange._meta.db_table
+    rated_on = plan.today - timedelta(days=400)
+    insert_ratings = f"""
+        INSERT INTO {ratings} (account_id, kind, value, rated_on, rated_by_id, note, updated_at)
+        SELECT r.account_id, r.kind, r.value, %(rated_on)s, r.rated_by, '', %(now)s
+        FROM (
+            SELECT p.account_id, 'relationship' AS kind, p.owner_id AS rated_by,
+                   greatest(1, least(5, round(1.5 + p.satisfaction / 3.5 + (random() - 0.5) * 2)))::int
+                       AS value
+            FROM demo_profile AS p
+            WHERE random() < 0.9
+            UNION ALL
+            SELECT p.account_id, 'strategic_fit',
+                   coalesce(
+                       (SELECT min(d.user_id) FROM accounts_region_directors AS d
+                        JOIN accounts_account AS a ON a.region_id = d.region_id WHERE a.id = p.account_id),
+                       p.owner_id
+                   ),
+                   1 + floor(random() * 5)::int
+            FROM demo_profile AS p
+            WHERE random() < 0.6
+        ) AS r
+        ORDER BY r.account_id, r.kind
+    """  # noqa: S608 -- table names come from the models; values are parameters
+    insert_changes = f"""
+        INSERT INTO {changes}
+            (account_id, kind, old_value, new_value, rated_on, note, changed_by_id, changed_at)
+        SELECT r.account_id, r.kind, NULL, r.value, r.rated_on, '', r.rated_by_id, %(changed_at)s
+        FROM {ratings} AS r JOIN demo_profile AS p ON p.account_id = r.account_id
+    """  # noqa: S608 -- table names come from the models; values are parameters
+    changed_at = datetime.combine(rated_on, datetime.min.time().replace(hour=10), tzinfo=plan.now.tzinfo)
+    with connection.cursor() as cursor:
+        cursor.execute(insert_ratings, _params(plan, rated_on=rated_on))
+        count = cursor.rowcount
+        cursor.execute(insert_changes, _params(plan, changed_at=changed_at))
+    return count
 
 
 def _vacuum_analyze() -> int:

@@ -146,3 +146,15 @@ def test_the_benchmark_times_every_variant_for_every_role():
     ]
     assert len(lines) == 3 * 7
     assert all(" 200 " in line for line in lines)
+
+
+def test_accounts_carry_the_manual_ratings_grading_needs(seeded):
+    from scoring.models import AccountRating, AccountRatingChange
+
+    relationship = AccountRating.objects.filter(kind="relationship").select_related("account")
+    strategic = AccountRating.objects.filter(kind="strategic_fit").select_related("account__region")
+    assert relationship.count() >= SMALL // 2 and strategic.exists()
+    assert all(rating.rated_by_id == rating.account.owner_id for rating in relationship)
+    assert all(rating.account.region.directors.filter(pk=rating.rated_by_id).exists() for rating in strategic)
+    assert {rating.value for rating in AccountRating.objects.all()} <= {1, 2, 3, 4, 5}
+    assert AccountRatingChange.objects.count() == AccountRating.objects.count()
