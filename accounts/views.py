@@ -37,7 +37,13 @@ def home(request):
 @vary_on_headers("HX-Request")
 def account_list(request):
     filterset, accounts = selectors.account_list(user=request.user, data=request.GET)
-    page = selectors.CachedCountPaginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.account_list_page(
+        user=request.user,
+        filterset=filterset,
+        accounts=accounts,
+        number=request.GET.get("page"),
+        per_page=PAGE_SIZE,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     template = "accounts/account_list.html"
