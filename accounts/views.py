@@ -112,67 +112,55 @@ def _account_section(request, account, partial, **forms):
     return TemplateResponse(request, template, _account_page_context(request, account, **forms))
 
 
+def _inline_create(request, pk, *, form_class, form_name, partial, service, success_message):
+    """GET opens the form on the account page; POST binds it and hands the cleaned fields to the
+    service (whose keyword arguments they are). Errors from either land next to their field; on
+    success htmx gets the refreshed section and a plain browser a redirect to it."""
+    account = selectors.account_get(user=request.user, pk=pk)
+    if request.method == "GET":
+        return _account_section(request, account, partial)
+    form = form_class(request.POST, account=account)
+    if form.is_valid():
+        try:
+            service(actor=request.user, account=account, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, success_message)
+            if not request.htmx:
+                return redirect(reverse("accounts:detail", args=[account.pk]) + f"#{partial}")
+            return _account_section(request, account, partial)
+    return _account_section(request, account, partial, **{form_name: form})
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
 def interaction_create(request, pk):
-    account = selectors.account_get(user=request.user, pk=pk)
-    if request.method == "GET":
-        return _account_section(request, account, "activity")
-    form = InteractionForm(request.POST, account=account)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.interaction_log(
-                actor=request.user,
-                account=account,
-                kind=data["kind"],
-                occurred_at=data["occurred_at"],
-                summary=data["summary"],
-                outcome=data["outcome"],
-                contacts=data["contacts"],
-                next_step=data["next_step"],
-                next_step_due=data["next_step_due"],
-            )
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Interaction logged."))
-            if not request.htmx:
-                return redirect(reverse("accounts:detail", args=[account.pk]) + "#activity")
-            return _account_section(request, account, "activity")
-    return _account_section(request, account, "activity", interaction_form=form)
+    return _inline_create(
+        request,
+        pk,
+        form_class=InteractionForm,
+        form_name="interaction_form",
+        partial="activity",
+        service=services.interaction_log,
+        success_message=_("Interaction logged."),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
 def complaint_create(request, pk):
-    account = selectors.account_get(user=request.user, pk=pk)
-    if request.method == "GET":
-        return _account_section(request, account, "complaints")
-    form = ComplaintForm(request.POST, account=account)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.complaint_open(
-                actor=request.user,
-                account=account,
-                contact=data["contact"],
-                received_at=data["received_at"],
-                channel=data["channel"],
-                category=data["category"],
-                severity=data["severity"],
-                description=data["description"],
-            )
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Complaint opened."))
-            if not request.htmx:
-                return redirect(reverse("accounts:detail", args=[account.pk]) + "#complaints")
-            return _account_section(request, account, "complaints")
-    return _account_section(request, account, "complaints", complaint_form=form)
+    return _inline_create(
+        request,
+        pk,
+        form_class=ComplaintForm,
+        form_name="complaint_form",
+        partial="complaints",
+        service=services.complaint_open,
+        success_message=_("Complaint opened."),
+    )
 
 
 @require_POST
