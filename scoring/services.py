@@ -35,6 +35,7 @@ from .models import (
     RegradeRun,
     ScoringModel,
 )
+from .signals import period_regraded
 
 logger = logging.getLogger(__name__)
 
@@ -502,6 +503,7 @@ def _regrade_locked(run: RegradeRun, cursor, say) -> None:
         run.accounts_graded = sum(per_grade.values())
         run.status, run.finished_at = RegradeRun.Status.SUCCEEDED, timezone.now()
         run.save()
+        transaction.on_commit(lambda: period_regraded.send(sender=RegradeRun, run=run))
     say(
         _("Graded %(n)s accounts: %(a)s A, %(b)s B, %(c)s C (%(p)s provisional).")
         % {
