@@ -15,9 +15,10 @@ or grade override since the refresh); otherwise the selectors compute from the s
 exactly the visible accounts. Directors (who see whole regions and teams) and administrators are
 served by the cube; an account manager on a colleague's account team is not, and gets the exact path.
 
-Refreshed by ``segmentation.tasks.dashboard_cube_refresh``: after each re-grade (scheduled by
-django-celery-beat at 02:30 on the 1st, after the 02:00 re-grade), every night at 03:00 for new orders,
-and by ``manage.py refresh_dashboard``. Until then a stale cube is simply not used.
+Refreshed by ``segmentation.tasks.dashboard_cube_refresh``: after each successful re-grade (queued by
+``segmentation.receivers`` on scoring's ``period_regraded`` signal, once the re-grade has committed),
+at 02:30 on the 1st and every night at 03:00 for new orders (django-celery-beat), and by
+``manage.py refresh_dashboard``. Until then a stale cube is simply not used.
 """
 
 from __future__ import annotations
