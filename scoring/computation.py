@@ -12,7 +12,9 @@ prior window = the 12 months before that):
     rank (``percent_rank``: lowest 0, highest 100, ties share the lower rank) among graded accounts.
   - growth: year-over-year change of order amount (window vs prior window) in %; basis = 50 + change/2
     clamped to 0–100 (−100 % → 0, flat → 50, +100 % or more → 100). No prior-year orders → no data.
-  - relationship / strategic fit: the current 1–5 rating; basis = (rating − 1) × 25.
+  - relationship / strategic fit: the 1–5 rating in force for the month (``rating_cutoff``: today's
+    while the month runs, the month-end one once it is over, from the rating's audit trail);
+    basis = (rating − 1) × 25.
   - ownership type (seed 003): government / state-owned 100, joint-stock / foreign-invested 50,
     private 0. Client strength (seed 003): percentile rank of the registered capital.
 * Sub-score 0–100 (4 places): the band points for the basis value (bands: lower bound included, upper
@@ -29,6 +31,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from django.utils import timezone
 
 from .models import Criterion, CriterionKey
 
@@ -177,9 +181,15 @@ def _raw_ctes(*, specs: list[ModelSpec]) -> str:
         ) oa ON oa.account_id = acc.id
         LEFT JOIN (
             SELECT r.account_id,
-                   MAX(r.value) FILTER (WHERE r.kind = 'relationship') AS relationship_rating,
-                   MAX(r.value) FILTER (WHERE r.kind = 'strategic_fit') AS strategic_fit_rating
+                   MAX(v.value) FILTER (WHERE r.kind = 'relationship') AS relationship_rating,
+                   MAX(v.value) FILTER (WHERE r.kind = 'strategic_fit') AS strategic_fit_rating
             FROM scoring_accountrating r
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN r.rated_on < %(rating_cutoff)s THEN r.value ELSE (
+                    SELECT c.new_value FROM scoring_accountratingchange c
+                    WHERE c.account_id = r.account_id AND c.kind = r.kind AND c.rated_on < %(rating_cutoff)s
+                    ORDER BY c.rated_on DESC, c.changed_at DESC, c.id DESC LIMIT 1) END AS value
+            ) v
             GROUP BY r.account_id
             ORDER BY r.account_id
         ) ra ON ra.account_id = acc.id
@@ -276,11 +286,19 @@ def _score_select(spec: ModelSpec, params: _Params, source: str) -> str:
         ) t"""  # noqa: S608 -- identifiers come from this module; every value is a query parameter
 
 
-def _base_params(period: datetime.date) -> dict:
+def rating_cutoff(period: datetime.date, today: datetime.date) -> datetime.date:
+    """Ratings dated before this day count for ``period``: those given up to today while the month runs
+    (a re-grade now reflects a rating given this morning), those given up to the month's end once it is
+    over (back-grading a past month uses the ratings of that time, not today's)."""
+    return min(today + datetime.timedelta(days=1), add_months(period, 1))
+
+
+def _base_params(period: datetime.date, today: datetime.date | None = None) -> dict:
     return {
         "period": period,
         "window_start": add_months(period, -12),
         "prior_start": add_months(period, -24),
+        "rating_cutoff": rating_cutoff(period, today or timezone.localdate()),
     }
 
 
@@ -300,7 +318,7 @@ def snapshot_upsert(
     Returns the number of snapshots per effective grade and provisional flag (a data-modifying CTE), so
     the run can record its counts without another pass over the table.
     """
-    params = _Params(**_base_params(period))
+    params = _Params(**_base_params(period, today))
     params.values.update(
         {
             "previous_period": add_months(period, -1),

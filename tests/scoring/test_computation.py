@@ -175,3 +175,37 @@ def test_missing_rating_is_left_out_without_making_the_grade_provisional(world, 
     assert snapshot.provisional is False
     # credit 100, volume 0, profit 0, growth flat (basis 50 → 50): (1500 + 750) / 60 weight points
     assert snapshot.total == Decimal("37.50")
+
+
+def test_past_months_are_graded_on_the_ratings_of_their_time(world, frozen_today):
+    """Back-grading September uses the rating in force then; November (running) uses today's."""
+    account = world.own_account
+    add_order(account, on=datetime.date(2025, 12, 10), paid_days=0)
+    set_rating = account_rating_set
+    set_rating(
+        actor=world.manager,
+        account_id=account.pk,
+        kind="relationship",
+        value=2,
+        rated_on=datetime.date(2026, 8, 20),
+    )
+    set_rating(
+        actor=world.manager,
+        account_id=account.pk,
+        kind="relationship",
+        value=5,
+        rated_on=datetime.date(2026, 10, 5),
+    )
+    set_rating(actor=world.manager, account_id=account.pk, kind="relationship", value=4)  # today, 11-15
+
+    july, september, october = (datetime.date(2026, month, 1) for month in (7, 9, 10))
+    for period in (july, september, october, PERIOD):
+        regrade_period(period=period)
+
+    def rating(period):
+        return GradeSnapshot.objects.get(account=account, period=period).relationship_rating
+
+    assert rating(july) is None  # not rated yet in July
+    assert rating(september) == 2
+    assert rating(october) == 5
+    assert rating(PERIOD) == 4
