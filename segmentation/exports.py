@@ -184,7 +184,7 @@ def kpi_table(*, user, accounts, filters) -> Table:
 
 
 def compliance_table(*, user, accounts, filters) -> Table:
-    rows = selectors.service_compliance(user=user, accounts=accounts, filters=filters) or []
+    rows = selectors.service_compliance(accounts=accounts, filters=filters)
     return Table(
         _("Service compliance"),
         [

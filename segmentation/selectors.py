@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, Complaint, Interaction, Order, Region, Team
 from scoring.computation import add_months
 from scoring.models import Grade, GradeSnapshot
+from service_tiers.selectors import service_compliance as tier_compliance
 
 from . import cube
 from .models import KpiMetric, KpiTarget
@@ -640,12 +641,7 @@ def manager_kpis(*, accounts: QuerySet, filters: DashboardFilters) -> list[dict]
 # --- Service compliance (from the service-tier app) ------------------------------------------------
 
 
-def service_compliance(*, user, accounts: QuerySet, filters: DashboardFilters) -> list[dict] | None:
-    """Per manager and tier, from the service-tier selectors (None when that app does not provide them),
-    limited to the managers of the accounts in scope."""
-    try:
-        from service_tiers.selectors import service_compliance as tier_compliance
-    except ImportError:
-        return None
-    owners = set(accounts.values_list("owner_id", flat=True).distinct().order_by())
-    return [row for row in tier_compliance(user=user, month=filters.period) if row["owner_id"] in owners]
+def service_compliance(*, accounts: QuerySet, filters: DashboardFilters) -> list[dict]:
+    """Per manager and tier for the period's month, from the service-tier selector, over exactly the
+    accounts in scope: every dashboard filter (region, team, industry, owner, grade) applies."""
+    return tier_compliance(accounts=accounts, month=filters.period)

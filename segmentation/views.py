@@ -64,7 +64,7 @@ def _lazy_section(request, section, accounts, filters):
         return selectors.risk_list(accounts=accounts, filters=filters)
     if section == "kpis":
         return selectors.manager_kpis(accounts=accounts, filters=filters)
-    return selectors.service_compliance(user=request.user, accounts=accounts, filters=filters)
+    return selectors.service_compliance(accounts=accounts, filters=filters)
 
 
 @require_GET

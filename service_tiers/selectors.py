@@ -7,7 +7,7 @@ number of queries whatever the size of the book.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -274,29 +274,47 @@ def unread_alert_count(*, user) -> int:
 # --- Compliance -------------------------------------------------------------------------------------
 
 
-def service_compliance(*, user, month: date) -> list[dict]:
-    """Per account manager and tier, for one month (Asia/Shanghai): revisits due in the month and how
-    many were done by their due date; complaints whose resolution deadline fell in the month and how
-    many were resolved by it; surveys due in the month and how many were sent by their due date, and
-    surveys sent in the month.
+def service_compliance(*, accounts: QuerySet, month: date) -> list[dict]:
+    """Per account manager and tier, for one month (Asia/Shanghai), over ``accounts``: revisits due in the
+    month and how many were done by their due date; complaints whose resolution deadline fell in the
+    month and how many were resolved by it; surveys due in the month and how many were sent by their due
+    date, and surveys sent in the month.
+
+    ``accounts`` is the caller's scope and must start from ``Account.objects.visible_to(user)``: this
+    app's page passes it as it is, the dashboard narrowed by its filters (region, team, industry,
+    owner, grade).
 
     A revisit falls due ``cadence`` days after each visit or meeting; it is on time when the next visit
     or meeting came on or before that day. The tier is the account's current tier (the grade it is
     served by now); complaints use the tier fixed on their deadline.
+
+    Only the history that can fall due in the month is read: visits from the longest revisit cadence
+    before the month on, surveys from the longest survey cadence before it on (the next visit or
+    survey after each of them is still found, being later).
     """
     start = month.replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1)
-    plan, plan_params = plan_sql(Account.objects.visible_to(user), today=timezone.localdate())
+    zone = timezone.get_current_timezone()
+    start_at = datetime.combine(start, time.min, tzinfo=zone)
+    end_at = datetime.combine(end, time.min, tzinfo=zone)
+    plan, plan_params = plan_sql(
+        accounts, today=timezone.localdate(), with_first_order=False, with_history=False
+    )
     t = _tables()
     tz = timezone.get_current_timezone_name()
     sql = f"""
         WITH plan AS MATERIALIZED ({plan}),
+        bounds AS MATERIALIZED (
+            SELECT (%s::date - max(revisit_cadence_days))::timestamp AT TIME ZONE '{tz}' AS visits_from,
+                   (%s::date - make_interval(months => max(survey_cadence_months)))::date AS surveys_from
+            FROM {t["tier"]}
+        ),
         visits AS (
             SELECT i.account_id, (i.occurred_at AT TIME ZONE '{tz}')::date AS day,
                    lead((i.occurred_at AT TIME ZONE '{tz}')::date)
                        OVER (PARTITION BY i.account_id ORDER BY i.occurred_at) AS next_day
             FROM {t["interaction"]} i JOIN plan ON plan.account_id = i.account_id
-            WHERE i.kind IN ('visit', 'meeting')
+            WHERE i.kind IN ('visit', 'meeting') AND i.occurred_at >= (SELECT visits_from FROM bounds)
         ),
         revisits AS (
             SELECT plan.owner_id, plan.tier_key,
@@ -313,14 +331,14 @@ def service_compliance(*, user, month: date) -> list[dict]:
                        AS on_time
             FROM {t["complaint"]} c JOIN {t["deadline"]} d ON d.complaint_id = c.id
             JOIN plan ON plan.account_id = c.account_id
-            WHERE (d.resolve_by AT TIME ZONE '{tz}')::date >= %s
-              AND (d.resolve_by AT TIME ZONE '{tz}')::date < %s
+            WHERE d.resolve_by >= %s AND d.resolve_by < %s
             GROUP BY 1, 2
         ),
         survey_series AS (
             SELECT s.account_id, s.sent_on,
                    lead(s.sent_on) OVER (PARTITION BY s.account_id ORDER BY s.sent_on, s.id) AS next_sent_on
             FROM {t["survey"]} s JOIN plan ON plan.account_id = s.account_id
+            WHERE s.sent_on >= (SELECT surveys_from FROM bounds)
         ),
         surveys AS (
             SELECT plan.owner_id, plan.tier_key,
@@ -344,7 +362,7 @@ def service_compliance(*, user, month: date) -> list[dict]:
         FULL JOIN surveys s USING (owner_id, tier_key)
         ORDER BY owner_id, tier_key
     """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
-    params = [*plan_params, start, end, start, end, start, end, start, end, start, end]
+    params = [*plan_params, start, start, start, end, start_at, end_at, start, end, start, end, start, end]
     rows = _rows(sql, params)
     from django.contrib.auth import get_user_model
 

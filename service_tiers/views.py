@@ -12,6 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.models import Account
+
 from . import selectors, services
 from .models import Alert
 
@@ -93,5 +95,5 @@ def compliance(request):
         month = date.fromisoformat(f"{request.GET.get('month', '')}-01")
     except ValueError:
         month = today.replace(day=1)
-    rows = selectors.service_compliance(user=request.user, month=month)
+    rows = selectors.service_compliance(accounts=Account.objects.visible_to(request.user), month=month)
     return TemplateResponse(request, "service_tiers/compliance.html", {"rows": rows, "month": month})

@@ -4,6 +4,7 @@ import datetime
 
 from django.urls import reverse
 
+from accounts.models import Account
 from accounts.services import interaction_log
 from service_tiers.models import Alert
 from service_tiers.selectors import service_compliance
@@ -11,6 +12,11 @@ from tests.factories import AccountFactory, ComplaintFactory, ContactFactory, Sa
 from tests.service_tiers.conftest import at, open_alerts, snapshot, visit
 
 D = datetime.date
+
+
+def compliance_of(user, *, month):
+    """Compliance as the user's own page shows it: over every account they may see."""
+    return service_compliance(accounts=Account.objects.visible_to(user), month=month)
 
 
 def test_an_account_manager_lands_on_my_day_and_others_do_not(client, world):
@@ -130,14 +136,14 @@ def test_compliance_per_manager_and_tier_for_a_month(client, world, freeze):
     visit(world.own_account, at(2026, 8, 25))  # due 24 September; next visit 30 September: late
     visit(world.own_account, at(2026, 9, 30))  # due 30 October; next visit 20 October: on time
     visit(world.own_account, at(2026, 10, 20))
-    october = service_compliance(user=world.manager, month=D(2026, 10, 1))
+    october = compliance_of(world.manager, month=D(2026, 10, 1))
     assert len(october) == 1
     row = october[0]
     assert (row["manager"], row["tier_key"]) == (world.manager, "A")
     assert (row["revisits_due"], row["revisits_on_time"], row["revisits_share"]) == (1, 1, 1.0)
-    september = service_compliance(user=world.manager, month=D(2026, 9, 1))[0]
+    september = compliance_of(world.manager, month=D(2026, 9, 1))[0]
     assert (september["revisits_due"], september["revisits_on_time"]) == (1, 0)
-    assert service_compliance(user=world.other_manager, month=D(2026, 10, 1)) == []
+    assert compliance_of(world.other_manager, month=D(2026, 10, 1)) == []
 
     client.force_login(world.director)
     page = client.get(reverse("service_tiers:compliance") + "?month=2026-10")
@@ -171,7 +177,7 @@ def test_compliance_counts_complaints_resolved_within_their_deadline(world, free
     complaint_transition(actor=world.manager, complaint=quick, to_status="resolved", resolution="已处理")
     freeze(2026, 10, 20, 9)
     complaint_transition(actor=world.manager, complaint=slow, to_status="resolved", resolution="已处理")
-    row = service_compliance(user=world.director, month=D(2026, 10, 1))[0]
+    row = compliance_of(world.director, month=D(2026, 10, 1))[0]
     assert (row["complaints_due"], row["complaints_on_time"], row["complaints_share"]) == (2, 1, 0.5)
 
 
@@ -192,9 +198,9 @@ def test_compliance_counts_surveys_due_and_sent(world, freeze):
     SatisfactionSurveyFactory(account=world.own_account, sent_on=D(2026, 4, 10))  # next due 10 July
     SatisfactionSurveyFactory(account=world.own_account, sent_on=D(2026, 7, 8))  # on time; next due 8 Oct
     SatisfactionSurveyFactory(account=world.own_account, sent_on=D(2026, 10, 15))  # late
-    july = service_compliance(user=world.manager, month=D(2026, 7, 1))[0]
+    july = compliance_of(world.manager, month=D(2026, 7, 1))[0]
     assert (july["surveys_due"], july["surveys_on_time"], july["surveys_sent"]) == (1, 1, 1)
-    october = service_compliance(user=world.manager, month=D(2026, 10, 1))[0]
+    october = compliance_of(world.manager, month=D(2026, 10, 1))[0]
     assert (october["surveys_due"], october["surveys_on_time"], october["surveys_sent"]) == (1, 0, 1)
 
 

@@ -107,9 +107,7 @@ class Command(BaseCommand):
             "  revenue_trend": lambda: selectors.revenue_trend(accounts=accounts, filters=filters),
             "  risk_list": lambda: selectors.risk_list(accounts=accounts, filters=filters),
             "  manager_kpis": lambda: selectors.manager_kpis(accounts=accounts, filters=filters),
-            "  service_compliance": lambda: selectors.service_compliance(
-                user=user, accounts=accounts, filters=filters
-            ),
+            "  service_compliance": lambda: selectors.service_compliance(accounts=accounts, filters=filters),
         }
         for name, call in parts.items():
             self._time(user.username, name, call, runs)

@@ -1,0 +1,153 @@
+"""Service compliance on the dashboard is computed over the accounts in scope: every filter applies.
+
+On top of the book (conftest.py; tiers are the grades of 2026-10: A every 30 days, B 60, C 90), visits
+whose revisit falls due in October 2026 (Asia/Shanghai):
+
+  account          owner          region  industry       tier  visit       due     next visit  on time
+  own_account      manager        East    manufacturing  B     2026-08-10  10-09   10-01       yes
+  east_slipping    manager        East    manufacturing  C     2026-07-10  10-08   09-30       yes
+  east_new         manager        East    manufacturing  C     2026-07-15  10-13   —           no
+  east_shop        manager        East    retail         B     2026-08-12  10-11   —           no
+  east_estate      teammate       East    real estate    A     2026-09-10  10-10   10-08       yes
+  foreign_account  other_manager  North   manufacturing  B     2026-08-15  10-14   10-05       yes
+  north_rising     other_manager  North   manufacturing  A     2026-09-01  10-01   —           no
+
+and one complaint of east_shop (tier B) to be resolved by 2026-10-08 18:00, resolved on 10-09: late.
+"""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Account, Complaint, Team
+from segmentation import selectors
+from segmentation.selectors import DashboardFilters
+from service_tiers.models import ComplaintDeadline
+from tests.factories import AccountFactory, InteractionFactory
+from tests.segmentation.conftest import COMPARE, PERIOD, SHANGHAI, snapshot
+
+OCTOBER = f"period={PERIOD:%Y-%m}&compare={COMPARE:%Y-%m}"
+
+
+def _at(month, day, hour=10):
+    return datetime.datetime(2026, month, day, hour, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def visits(book):
+    w = book.world
+    east_shop = AccountFactory(
+        name="南京百汇商贸有限公司", owner=w.manager, region=w.east, industry=Account.Industry.RETAIL
+    )
+    snapshot(east_shop, PERIOD, "B", "66.00", "5000.00")
+    for account, day in [
+        (w.own_account, _at(8, 10)),
+        (book.east_slipping, _at(7, 10)),
+        (book.east_new, _at(7, 15)),
+        (east_shop, _at(8, 12)),
+        (book.east_estate, _at(9, 10)),
+        (book.east_estate, _at(10, 8)),
+        (w.foreign_account, _at(8, 15)),
+        (book.north_rising, _at(9, 1)),
+    ]:
+        InteractionFactory(account=account, occurred_at=day, kind="visit")
+    complaint = Complaint.objects.create(
+        account=east_shop,
+        received_at=_at(10, 5, 18),
+        created_by=w.manager,
+        handler=w.manager,
+        status="resolved",
+        resolved_at=_at(10, 9),
+        channel="phone",
+        category="delivery",
+        description="缺货",
+    )
+    ComplaintDeadline.objects.create(
+        complaint=complaint,
+        tier="B",
+        respond_by=_at(10, 6, 18),
+        resolve_by=_at(10, 8, 18),
+        fixed_at=_at(10, 5, 18),
+    )
+    return book
+
+
+def _figures(user, **filters):
+    chosen = DashboardFilters(period=PERIOD, compare=COMPARE, **filters)
+    accounts = selectors.dashboard_accounts(user=user, filters=chosen)
+    return {
+        (row["manager"].username, row["tier_key"]): (
+            row["revisits_on_time"],
+            row["revisits_due"],
+            row["complaints_on_time"],
+            row["complaints_due"],
+        )
+        for row in selectors.service_compliance(accounts=accounts, filters=chosen)
+    }
+
+
+def test_compliance_of_every_account_the_administrator_sees(visits):
+    assert _figures(visits.world.admin) == {
+        ("manager", "B"): (1, 2, 0, 1),
+        ("manager", "C"): (1, 2, 0, 0),
+        ("teammate", "A"): (1, 1, 0, 0),
+        ("other_manager", "A"): (0, 1, 0, 0),
+        ("other_manager", "B"): (1, 1, 0, 0),
+    }
+
+
+def test_the_director_sees_their_region_only(visits):
+    assert set(_figures(visits.world.director)) == {("manager", "B"), ("manager", "C"), ("teammate", "A")}
+
+
+def test_region_filter_narrows_compliance(visits):
+    assert _figures(visits.world.admin, region=visits.world.north) == {
+        ("other_manager", "A"): (0, 1, 0, 0),
+        ("other_manager", "B"): (1, 1, 0, 0),
+    }
+
+
+def test_industry_filter_counts_only_that_industrys_accounts_of_a_manager(visits):
+    # The manager's retail account (a late revisit and a late complaint) is left out.
+    assert _figures(visits.world.director, industry=Account.Industry.MANUFACTURING) == {
+        ("manager", "B"): (1, 1, 0, 0),
+        ("manager", "C"): (1, 2, 0, 0),
+    }
+    assert _figures(visits.world.director, industry=Account.Industry.RETAIL) == {
+        ("manager", "B"): (0, 1, 0, 1),
+    }
+
+
+def test_grade_filter_counts_only_the_accounts_of_that_grade(visits):
+    assert _figures(visits.world.director, grade="C") == {("manager", "C"): (1, 2, 0, 0)}
+
+
+def test_owner_and_team_filters(visits):
+    w = visits.world
+    assert set(_figures(w.director, owner=w.teammate)) == {("teammate", "A")}
+    east_team = Team.objects.get(region=w.east)
+    assert set(_figures(w.admin, team=east_team)) == {("manager", "B"), ("manager", "C"), ("teammate", "A")}
+
+
+def _compliance_csv(client, user, query):
+    client.force_login(user)
+    url = reverse("segmentation:export", args=["compliance", "csv"]) + f"?{OCTOBER}&{query}"
+    raw = b"".join(client.get(url).streaming_content).decode("utf-8")
+    return [row[:4] for row in csv.reader(io.StringIO(raw[1:]))][1:]
+
+
+def test_the_filtered_compliance_export_and_fragment_show_the_filtered_figures(client, visits):
+    w = visits.world
+    assert _compliance_csv(client, w.director, "industry=retail") == [["manager", "B", "1", "0"]]
+    assert sorted(_compliance_csv(client, w.admin, f"region={w.north.pk}")) == [
+        ["other_manager", "A", "1", "0"],
+        ["other_manager", "B", "1", "1"],
+    ]
+    fragment = client.get(
+        f"{reverse('segmentation:dashboard')}?{OCTOBER}&region={w.north.pk}&section=compliance",
+        headers={"HX-Request": "true", "HX-Target": "compliance-figures"},
+    ).content.decode()
+    assert "other_manager" in fragment and ">manager<" not in fragment
