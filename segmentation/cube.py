@@ -29,12 +29,15 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from scoring.models import GradeOverride, RegradeRun
+from scoring.models import GradeOverride, GradeSnapshot, RegradeRun
 
-from .models import CubeCell, CubeRefresh, GradeCube, MonthCube
+from .models import AccountCube, CubeCell, CubeRefresh, GradeCube, MonthCube
+
+# A drop of the score by this many points or more puts an account on the risk list.
+SCORE_DROP_POINTS = Decimal("10")
 
 Cells = list[tuple[int, int | None, str]]
 
@@ -48,34 +51,49 @@ def cube_refresh() -> CubeRefresh:
     """Rebuild the aggregate tables from snapshots, orders and accounts (set-based, a few statements)."""
     started = timezone.now()
     clock = time.perf_counter()
-    grade, month, cell = _table(GradeCube), _table(MonthCube), _table(CubeCell)
+    tables = [_table(model) for model in (AccountCube, GradeCube, MonthCube, CubeCell)]
+    account, grade, month, cell = tables
     with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
         # Readers keep the previous contents until this transaction commits.
-        cursor.execute(f"LOCK TABLE {grade}, {month}, {cell} IN EXCLUSIVE MODE")
-        for table in (grade, month, cell):
+        cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
+        for table in tables:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 -- table names come from the models
+        # Each snapshot with the account's snapshot of the month before, and the snapshots of the month
+        # before that have none in the next month (the matrix's "not graded" column); in key order.
+        cursor.execute(
+            f"""
+            INSERT INTO {account} (period, account_id, grade, previous_grade, total, previous_total,
+                                   revenue, previous_revenue, gross_profit, revenue_at_risk, slipped)
+            SELECT * FROM (
+                SELECT s.period, s.account_id, s.grade, COALESCE(p.grade, ''), s.total, p.total,
+                       COALESCE(s.order_volume, 0), COALESCE(p.order_volume, 0), COALESCE(s.gross_profit, 0),
+                       COALESCE(s.order_volume, p.order_volume, 0),
+                       COALESCE((p.grade = 'A' AND s.grade IN ('B', 'C')) OR (p.grade = 'B' AND s.grade = 'C')
+                                OR p.total >= s.total + %s, FALSE)
+                FROM scoring_gradesnapshot s
+                LEFT JOIN scoring_gradesnapshot p
+                       ON p.account_id = s.account_id AND p.period = (s.period - interval '1 month')::date
+                UNION ALL
+                SELECT (p.period + interval '1 month')::date, p.account_id, '', p.grade, NULL, p.total,
+                       0, COALESCE(p.order_volume, 0), 0, COALESCE(p.order_volume, 0), FALSE
+                FROM scoring_gradesnapshot p
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM scoring_gradesnapshot s
+                    WHERE s.account_id = p.account_id AND s.period = (p.period + interval '1 month')::date
+                )
+            ) pairs
+            ORDER BY 1, 2
+            """,  # noqa: S608 -- table names come from the models
+            [SCORE_DROP_POINTS],
+        )
         cursor.execute(
             f"""
             INSERT INTO {grade} (period, owner_id, region_id, industry, grade, previous_grade,
                                  accounts, revenue, gross_profit, previous_revenue)
-            SELECT s.period, a.owner_id, a.region_id, a.industry, s.grade, COALESCE(p.grade, ''),
-                   count(*), sum(COALESCE(s.order_volume, 0)), sum(COALESCE(s.gross_profit, 0)),
-                   sum(COALESCE(p.order_volume, 0))
-            FROM scoring_gradesnapshot s
-            JOIN accounts_account a ON a.id = s.account_id
-            LEFT JOIN scoring_gradesnapshot p
-                   ON p.account_id = s.account_id AND p.period = (s.period - interval '1 month')::date
-            GROUP BY 1, 2, 3, 4, 5, 6
-            UNION ALL
-            -- graded the month before but not in this period: the matrix's "not graded" column
-            SELECT (p.period + interval '1 month')::date, a.owner_id, a.region_id, a.industry, '', p.grade,
-                   count(*), 0, 0, sum(COALESCE(p.order_volume, 0))
-            FROM scoring_gradesnapshot p
-            JOIN accounts_account a ON a.id = p.account_id
-            WHERE NOT EXISTS (
-                SELECT 1 FROM scoring_gradesnapshot s
-                WHERE s.account_id = p.account_id AND s.period = (p.period + interval '1 month')::date
-            )
+            SELECT c.period, a.owner_id, a.region_id, a.industry, c.grade, c.previous_grade,
+                   count(*), sum(c.revenue), sum(c.gross_profit), sum(c.previous_revenue)
+            FROM {account} c JOIN accounts_account a ON a.id = c.account_id
             GROUP BY 1, 2, 3, 4, 5, 6
             """  # noqa: S608 -- table names come from the models
         )
@@ -94,23 +112,42 @@ def cube_refresh() -> CubeRefresh:
             SELECT owner_id, region_id, industry, count(*) FROM accounts_account GROUP BY 1, 2, 3
             """  # noqa: S608
         )
-        cursor.execute(f"ANALYZE {grade}")
-        cursor.execute(f"ANALYZE {month}")
-        cursor.execute(f"ANALYZE {cell}")
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
     CubeRefresh.objects.all().delete()
     return CubeRefresh.objects.create(
-        refreshed_at=started, seconds=Decimal(f"{time.perf_counter() - clock:.3f}")
+        refreshed_at=started,
+        seconds=Decimal(f"{time.perf_counter() - clock:.3f}"),
+        overridden_snapshots=_overridden_snapshots(),
     )
 
 
+def _overridden_snapshots() -> int:
+    return GradeSnapshot.objects.filter(override__isnull=False).count()  # a partial index counts them
+
+
 def cube_fresh() -> bool:
-    """Built, and no re-grade finished nor grade override set or revoked since (one query)."""
-    refreshed = CubeRefresh.objects.aggregate(at=Max("refreshed_at"))["at"]
-    if refreshed is None:
-        return False
-    newer_run = RegradeRun.objects.filter(finished_at__gt=refreshed)
-    newer_override = GradeOverride.objects.filter(Q(created_at__gt=refreshed) | Q(revoked_at__gt=refreshed))
-    return not (newer_run.exists() or newer_override.exists())
+    """Built, and no snapshot changed since: no re-grade finished, no grade override set or revoked, and
+    no override expired by the nightly job (it changes the count of overridden snapshots). One query."""
+    after = OuterRef("refreshed_at")
+    overridden = GradeSnapshot.objects.filter(override__isnull=False).order_by()
+    refresh = (
+        CubeRefresh.objects.annotate(
+            newer_run=Exists(RegradeRun.objects.filter(finished_at__gt=after)),
+            newer_override=Exists(
+                GradeOverride.objects.filter(Q(created_at__gt=after) | Q(revoked_at__gt=after))
+            ),
+            overridden_now=Subquery(overridden.values(count=Func("pk", function="COUNT"))),
+        )
+        .order_by("-refreshed_at")
+        .first()
+    )
+    return (
+        refresh is not None
+        and not refresh.newer_run
+        and not refresh.newer_override
+        and refresh.overridden_now == refresh.overridden_snapshots
+    )
 
 
 def whole_cells(*, accounts: QuerySet) -> Cells | None:

@@ -130,9 +130,53 @@ class CubeCell(models.Model):
         return f"{self.owner_id}/{self.region_id}/{self.industry}: {self.accounts}"
 
 
+class AccountCube(models.Model):
+    """Per period × account graded in the period or the month before: both grades and scores and the
+    revenue figures, as in the grade snapshots. The drill-down and risk lists walk it in revenue order
+    instead of joining two months of snapshots for every visible account."""
+
+    pk = models.CompositePrimaryKey("period", "account")
+    period = models.DateField()
+    # No database constraint: the table is rebuilt from the snapshots, and a deleted account's rows
+    # simply stop joining. The primary key (period, account) is the index for a scope of accounts.
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="dashboard_figures",
+    )
+    grade = models.CharField(max_length=1, blank=True)  # empty: graded the month before, not in this one
+    previous_grade = models.CharField(max_length=1, blank=True)  # empty: not graded the month before
+    total = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    previous_total = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    revenue = models.DecimalField(max_digits=20, decimal_places=2)
+    previous_revenue = models.DecimalField(max_digits=20, decimal_places=2)
+    gross_profit = models.DecimalField(max_digits=20, decimal_places=2)
+    # The risk list's ranking: the period's revenue, else the month before's.
+    revenue_at_risk = models.DecimalField(max_digits=20, decimal_places=2)
+    # Grade fell (A → B/C, B → C) or score dropped by SCORE_DROP_POINTS or more.
+    slipped = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("account aggregate")
+        indexes = [
+            models.Index(
+                fields=["period", "previous_grade", "grade", "-revenue"], name="account_cube_cell_revenue"
+            ),
+            models.Index(fields=["period", "-revenue_at_risk"], name="account_cube_risk_revenue"),
+        ]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m} #{self.account_id} {self.previous_grade or '-'}→{self.grade or '-'}"
+
+
 class CubeRefresh(models.Model):
     refreshed_at = models.DateTimeField(_("refreshed at"))
     seconds = models.DecimalField(_("seconds"), max_digits=9, decimal_places=3)
+    # How many snapshots carried an override at the refresh: the nightly expiry of overrides changes
+    # snapshots without a timestamp, and changes this count.
+    overridden_snapshots = models.IntegerField(_("snapshots with an override"), default=0)
 
     class Meta:
         verbose_name = _("aggregate refresh")

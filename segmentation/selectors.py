@@ -16,7 +16,7 @@ Definitions (shown on the page too):
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
@@ -26,14 +26,14 @@ from django.db.models import (
     F,
     FilteredRelation,
     Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
+    Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Complaint, Interaction, Order, Region, Team
@@ -51,7 +51,7 @@ GRADES = [Grade.A, Grade.B, Grade.C]
 NOT_GRADED = "none"  # a migration matrix row/column: no snapshot in that period
 TREND_MONTHS = 24
 RISK_LIST_LENGTH = 50
-SCORE_DROP_POINTS = Decimal("10")
+SCORE_DROP_POINTS = cube.SCORE_DROP_POINTS
 # Without a service-tier deadline, an open complaint is late after the longest default tier deadline.
 COMPLAINT_FALLBACK_HOURS = 72
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -211,11 +211,33 @@ def _distribution(figures: dict, filters: DashboardFilters) -> dict:
 # --- Grade migration -------------------------------------------------------------------------------
 
 
-def _with_both_periods(accounts: QuerySet, filters: DashboardFilters) -> QuerySet:
+def _with_both_periods(accounts: QuerySet, filters: DashboardFilters, *conditions: Q) -> QuerySet:
+    """The accounts graded in the period or the comparison period, with both snapshots joined once.
+    Every condition goes into the same ``filter()``: a second call would join the snapshots again."""
     return accounts.annotate(
         now=FilteredRelation("grade_snapshots", condition=Q(grade_snapshots__period=filters.period)),
         before=FilteredRelation("grade_snapshots", condition=Q(grade_snapshots__period=filters.compare)),
-    ).filter(Q(now__id__isnull=False) | Q(before__id__isnull=False))
+    ).filter(Q(now__id__isnull=False) | Q(before__id__isnull=False), *conditions)
+
+
+def pairs_answer(filters: DashboardFilters) -> bool:
+    """Whether the per-account aggregates (cube.AccountCube: each period with the month before) can
+    answer for these filters: the comparison period is the month before, and no snapshot changed since
+    the refresh. Otherwise the lists are computed from the snapshots."""
+    return filters.compare == add_months(filters.period, -1) and cube.cube_fresh()
+
+
+def _with_pair(accounts: QuerySet, filters: DashboardFilters, *conditions: Q) -> QuerySet:
+    """The accounts with their row of the per-account aggregates for the period (graded in the period
+    or the month before), in one ``filter()`` as above."""
+    return accounts.annotate(
+        pair=FilteredRelation("dashboard_figures", condition=Q(dashboard_figures__period=filters.period)),
+    ).filter(Q(pair__period__isnull=False), *conditions)
+
+
+def _no_grade(field: str):
+    """The aggregates write "not graded" as an empty grade; the snapshots' path gives None."""
+    return NullIf(field, Value(""))
 
 
 def grade_migration(*, accounts: QuerySet, filters: DashboardFilters, cells=None) -> dict:
@@ -277,18 +299,41 @@ def _matrix(rows) -> dict:
 
 
 def migration_accounts(
-    *, accounts: QuerySet, filters: DashboardFilters, from_grade: str = "", to_grade: str = ""
+    *,
+    accounts: QuerySet,
+    filters: DashboardFilters,
+    from_grade: str = "",
+    to_grade: str = "",
+    pairs: bool | None = None,
 ) -> QuerySet:
-    """The accounts behind a matrix cell (or a grade, or all graded ones), largest revenue first."""
-    queryset = _with_both_periods(accounts, filters)
-    for alias, grade in (("before", from_grade), ("now", to_grade)):
-        if grade == NOT_GRADED:
-            queryset = queryset.filter(**{f"{alias}__id__isnull": True})
-        elif grade:
-            queryset = queryset.filter(**{f"{alias}__grade": grade})
-    return (
-        queryset.select_related("owner", "region")
-        .annotate(
+    """The accounts behind a matrix cell (or a grade, or all graded ones), largest revenue first.
+
+    ``pairs``: whether the per-account aggregates answer (``pairs_answer``; computed when not given)."""
+    if pairs is None:
+        pairs = pairs_answer(filters)
+    if pairs:
+        conditions = [
+            Q(**{f"pair__{field}": "" if grade == NOT_GRADED else grade})
+            for field, grade in (("previous_grade", from_grade), ("grade", to_grade))
+            if grade
+        ]
+        queryset = _with_pair(accounts, filters, *conditions).annotate(
+            grade_now=_no_grade("pair__grade"),
+            grade_before=_no_grade("pair__previous_grade"),
+            total_now=F("pair__total"),
+            total_before=F("pair__previous_total"),
+            revenue=F("pair__revenue"),
+            previous_revenue=F("pair__previous_revenue"),
+            gross_profit=F("pair__gross_profit"),
+        )
+    else:
+        conditions = []
+        for alias, grade in (("before", from_grade), ("now", to_grade)):
+            if grade == NOT_GRADED:
+                conditions.append(Q(**{f"{alias}__id__isnull": True}))
+            elif grade:
+                conditions.append(Q(**{f"{alias}__grade": grade}))
+        queryset = _with_both_periods(accounts, filters, *conditions).annotate(
             grade_now=F("now__grade"),
             grade_before=F("before__grade"),
             total_now=F("now__total"),
@@ -297,17 +342,21 @@ def migration_accounts(
             previous_revenue=Coalesce("before__order_volume", ZERO, output_field=MONEY),
             gross_profit=Coalesce("now__gross_profit", ZERO, output_field=MONEY),
         )
-        .order_by(F("revenue").desc(), "name", "pk")
+    return queryset.select_related("owner", "region").order_by(F("revenue").desc(), "name", "pk")
+
+
+def migration_accounts_summary(*, accounts: QuerySet, pairs: bool) -> dict:
+    """Count and revenue of a drill-down list (``migration_accounts`` with the same ``pairs``; one query)."""
+    revenue, previous_revenue, gross_profit = (
+        ("pair__revenue", "pair__previous_revenue", "pair__gross_profit")
+        if pairs
+        else ("now__order_volume", "before__order_volume", "now__gross_profit")
     )
-
-
-def migration_accounts_summary(*, accounts: QuerySet) -> dict:
-    """Count and revenue of a drill-down list (one query)."""
     return accounts.order_by().aggregate(
         accounts=Count("pk"),
-        revenue=Coalesce(Sum("now__order_volume"), ZERO, output_field=MONEY),
-        previous_revenue=Coalesce(Sum("before__order_volume"), ZERO, output_field=MONEY),
-        gross_profit=Coalesce(Sum("now__gross_profit"), ZERO, output_field=MONEY),
+        revenue=Coalesce(Sum(revenue), ZERO, output_field=MONEY),
+        previous_revenue=Coalesce(Sum(previous_revenue), ZERO, output_field=MONEY),
+        gross_profit=Coalesce(Sum(gross_profit), ZERO, output_field=MONEY),
     )
 
 
@@ -486,18 +535,58 @@ def _late_complaints_condition(now: datetime.datetime) -> Q:
     return late & fallback
 
 
-def risk_list(*, accounts: QuerySet, filters: DashboardFilters, limit: int | None = RISK_LIST_LENGTH) -> list:
+@dataclass
+class RiskRow:
+    """One account of the risk list: plain values, so the whole list (its export) builds quickly."""
+
+    pk: int
+    name: str
+    owner: object
+    region: Region | None
+    grade_now: str | None
+    grade_before: str | None
+    total_now: Decimal | None
+    total_before: Decimal | None
+    revenue: Decimal
+    overdue_amount: Decimal = ZERO
+    late_complaints: int = 0
+    risk_reasons: list = field(default_factory=list)
+
+
+def risk_list(
+    *,
+    accounts: QuerySet,
+    filters: DashboardFilters,
+    limit: int | None = RISK_LIST_LENGTH,
+    pairs: bool | None = None,
+) -> list[RiskRow]:
     """Accounts whose grade fell, whose score dropped by 10 points or more, with overdue invoices or with
-    open complaints past their deadline; ranked by revenue at risk (their 12-month revenue)."""
+    open complaints past their deadline; ranked by revenue at risk (their 12-month revenue).
+
+    Grades and scores come from the per-account aggregates when they answer (``pairs_answer``), else
+    from the snapshots; unpaid invoices and open complaints are always read live. Five queries."""
     today = timezone.localdate()
     now = timezone.now()
-    overdue = Order.objects.filter(paid_date__isnull=True, due_date__lt=today)
-    late = Complaint.objects.filter(_late_complaints_condition(now))
-    overdue_orders = overdue.filter(account_id=OuterRef("pk")).order_by()
-    late_complaints = late.filter(account_id=OuterRef("pk")).order_by()
-    queryset = (
-        _with_both_periods(accounts, filters)
-        .filter(
+    overdue = Order.objects.filter(paid_date__isnull=True, due_date__lt=today).order_by()
+    late = Complaint.objects.filter(_late_complaints_condition(now)).order_by()
+    if pairs is None:
+        pairs = pairs_answer(filters)
+    if pairs:
+        # Conditions on the aggregate row: the few accounts at risk are found before joining accounts.
+        at_risk = (
+            Q(pair__slipped=True)
+            | Q(pair__account__in=overdue.values("account_id"))
+            | Q(pair__account__in=late.values("account_id"))
+        )
+        queryset = _with_pair(accounts, filters, at_risk).annotate(
+            grade_now=_no_grade("pair__grade"),
+            grade_before=_no_grade("pair__previous_grade"),
+            total_now=F("pair__total"),
+            total_before=F("pair__previous_total"),
+            revenue=F("pair__revenue_at_risk"),
+        )
+    else:
+        at_risk = (
             Q(before__grade=Grade.A, now__grade__in=[Grade.B, Grade.C])
             | Q(before__grade=Grade.B, now__grade=Grade.C)
             | Q(before__total__gte=F("now__total") + SCORE_DROP_POINTS)
@@ -505,54 +594,78 @@ def risk_list(*, accounts: QuerySet, filters: DashboardFilters, limit: int | Non
             | Q(pk__in=overdue.values("account_id"))
             | Q(pk__in=late.values("account_id"))
         )
-        .annotate(
+        queryset = _with_both_periods(accounts, filters, at_risk).annotate(
             grade_now=F("now__grade"),
             grade_before=F("before__grade"),
             total_now=F("now__total"),
             total_before=F("before__total"),
             revenue=Coalesce("now__order_volume", "before__order_volume", ZERO, output_field=MONEY),
-            # Computed only for the rows shown: not part of the ordering.
-            overdue_amount=Coalesce(
-                Subquery(overdue_orders.values("account_id").annotate(total=Sum("amount")).values("total")),
-                ZERO,
-                output_field=MONEY,
-            ),
-            late_complaints=Coalesce(
-                Subquery(late_complaints.values("account_id").annotate(count=Count("pk")).values("count")), 0
-            ),
         )
-        .select_related("owner", "region")
-        .order_by(F("revenue").desc(), "name", "pk")
+    queryset = queryset.order_by(F("revenue").desc(), "name", "pk").values_list(
+        "pk",
+        "name",
+        "owner_id",
+        "region_id",
+        "grade_now",
+        "grade_before",
+        "total_now",
+        "total_before",
+        "revenue",
     )
     if limit is not None:
         queryset = queryset[:limit]
+    rows = list(queryset)
+    # Owners, regions, overdue amounts and late complaints of the listed accounts: one query each.
+    if limit is not None:
+        listed = Q(account_id__in=[row[0] for row in rows])
+    else:
+        listed = Q(account_id__in=accounts.values("pk"))
+    overdue_amounts = dict(
+        overdue.filter(listed)
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "total")
+    )
+    late_counts = dict(
+        late.filter(listed)
+        .values("account_id")
+        .annotate(count=Count("pk"))
+        .values_list("account_id", "count")
+    )
+    owners = get_user_model().objects.in_bulk({row[2] for row in rows})
+    regions = Region.objects.in_bulk({row[3] for row in rows if row[3] is not None})
+    # Translated once for the list, not once per row.
+    fell, dropped = gettext("grade fell %(before)s → %(now)s"), gettext("score dropped %(points)s points")
+    overdue_reason, late_reason = gettext("overdue invoices"), gettext("complaints past deadline")
     rank = {grade: index for index, grade in enumerate(GRADES)}
     result = []
-    for account in queryset:
-        reasons = []
+    for pk, name, owner_id, region_id, grade_now, grade_before, total_now, total_before, revenue in rows:
+        row = RiskRow(
+            pk=pk,
+            name=name,
+            owner=owners.get(owner_id),
+            region=regions.get(region_id),
+            grade_now=grade_now,
+            grade_before=grade_before,
+            total_now=total_now,
+            total_before=total_before,
+            revenue=revenue,
+            overdue_amount=overdue_amounts.get(pk, ZERO),
+            late_complaints=late_counts.get(pk, 0),
+        )
+        if grade_before in rank and grade_now in rank and rank[grade_now] > rank[grade_before]:
+            row.risk_reasons.append(fell % {"before": grade_before, "now": grade_now})
         if (
-            account.grade_before in rank
-            and account.grade_now in rank
-            and rank[account.grade_now] > rank[account.grade_before]
+            total_before is not None
+            and total_now is not None
+            and total_before - total_now >= SCORE_DROP_POINTS
         ):
-            reasons.append(
-                _("grade fell %(before)s → %(now)s")
-                % {"before": account.grade_before, "now": account.grade_now}
-            )
-        if (
-            account.total_before is not None
-            and account.total_now is not None
-            and account.total_before - account.total_now >= SCORE_DROP_POINTS
-        ):
-            reasons.append(
-                _("score dropped %(points)s points") % {"points": account.total_before - account.total_now}
-            )
-        if account.overdue_amount:
-            reasons.append(_("overdue invoices"))
-        if account.late_complaints:
-            reasons.append(_("complaints past deadline"))
-        account.risk_reasons = reasons
-        result.append(account)
+            row.risk_reasons.append(dropped % {"points": total_before - total_now})
+        if row.overdue_amount:
+            row.risk_reasons.append(overdue_reason)
+        if row.late_complaints:
+            row.risk_reasons.append(late_reason)
+        result.append(row)
     return result
 
 

@@ -121,10 +121,11 @@ def _drilldown(request, filters, accounts):
     cell.is_valid()
     from_grade = cell.cleaned_data.get("from_grade", "") if not cell.errors.get("from_grade") else ""
     to_grade = cell.cleaned_data.get("to_grade", "") if not cell.errors.get("to_grade") else ""
+    pairs = selectors.pairs_answer(filters)
     listed = selectors.migration_accounts(
-        accounts=accounts, filters=filters, from_grade=from_grade, to_grade=to_grade
+        accounts=accounts, filters=filters, from_grade=from_grade, to_grade=to_grade, pairs=pairs
     )
-    return from_grade, to_grade, listed
+    return from_grade, to_grade, listed, pairs
 
 
 @require_GET
@@ -133,7 +134,7 @@ def _drilldown(request, filters, accounts):
 def drilldown(request):
     """The accounts behind a figure: a migration cell (from → to), a grade, or a dimension row."""
     form, filters, accounts = _scope(request)
-    from_grade, to_grade, listed = _drilldown(request, filters, accounts)
+    from_grade, to_grade, listed, pairs = _drilldown(request, filters, accounts)
     page = Paginator(listed, DRILLDOWN_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -141,7 +142,7 @@ def drilldown(request):
         "from_grade": from_grade,
         "to_grade": to_grade,
         "page": page,
-        "summary": selectors.migration_accounts_summary(accounts=listed),
+        "summary": selectors.migration_accounts_summary(accounts=listed, pairs=pairs),
         "querystring": _querystring(request),
         "dashboard_querystring": _querystring(request, "from_grade", "to_grade"),
     }
@@ -156,7 +157,7 @@ def export(request, table, export_format):
         raise Http404
     _form, filters, accounts = _scope(request)
     if table == "accounts":
-        from_grade, to_grade, listed = _drilldown(request, filters, accounts)
+        from_grade, to_grade, listed, _pairs = _drilldown(request, filters, accounts)
         data = exports.drilldown_table(listed, filters=filters, from_grade=from_grade, to_grade=to_grade)
     else:
         data = exports.TABLES[table](user=request.user, accounts=accounts, filters=filters)
