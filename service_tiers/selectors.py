@@ -288,9 +288,10 @@ def service_compliance(*, accounts: QuerySet, month: date) -> list[dict]:
     or meeting came on or before that day. The tier is the account's current tier (the grade it is
     served by now); complaints use the tier fixed on their deadline.
 
-    Only the history that can fall due in the month is read: visits from the longest revisit cadence
-    before the month on, surveys from the longest survey cadence before it on (the next visit or
-    survey after each of them is still found, being later).
+    Only the history that can fall due in the month is read: visits between the longest and the
+    shortest revisit cadence before the month, surveys sent in the calendar months one survey cadence
+    before it (and in the month itself); whether the next visit or survey came in time is one index
+    probe per item due. Only managers and tiers with something due or sent appear.
     """
     start = month.replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1)
@@ -302,28 +303,48 @@ def service_compliance(*, accounts: QuerySet, month: date) -> list[dict]:
     )
     t = _tables()
     tz = timezone.get_current_timezone_name()
+    visit_kinds = "('visit', 'meeting')"
     sql = f"""
-        WITH plan AS MATERIALIZED ({plan}),
-        bounds AS MATERIALIZED (
+        WITH plan AS MATERIALIZED (
+            SELECT account_id, owner_id, served, tier_key, revisit_cadence_days, survey_cadence_months
+            FROM ({plan}) full_plan
+        ),
+        -- Visits whose revisit can fall due in the month: from the longest cadence before it to the
+        -- shortest before its end.
+        visit_window AS MATERIALIZED (
             SELECT (%s::date - max(revisit_cadence_days))::timestamp AT TIME ZONE '{tz}' AS visits_from,
-                   (%s::date - make_interval(months => max(survey_cadence_months)))::date AS surveys_from
+                   (%s::date - min(revisit_cadence_days))::timestamp AT TIME ZONE '{tz}' AS visits_until
             FROM {t["tier"]}
         ),
-        visits AS (
-            SELECT i.account_id, (i.occurred_at AT TIME ZONE '{tz}')::date AS day,
-                   lead((i.occurred_at AT TIME ZONE '{tz}')::date)
-                       OVER (PARTITION BY i.account_id ORDER BY i.occurred_at) AS next_day
-            FROM {t["interaction"]} i JOIN plan ON plan.account_id = i.account_id
-            WHERE i.kind IN ('visit', 'meeting') AND i.occurred_at >= (SELECT visits_from FROM bounds)
+        -- The calendar months whose surveys can fall due in this month (one per survey cadence) and the
+        -- month itself (surveys sent).
+        survey_months AS MATERIALIZED (
+            SELECT array_agg((%s::date - make_interval(months => survey_cadence_months))::date) || %s::date
+                AS first_days
+            FROM {t["tier"]} WHERE survey_cadence_months IS NOT NULL
+        ),
+        due_visits AS (
+            SELECT plan.owner_id, plan.tier_key,
+                   -- On time: a later visit or meeting (in time order, ties by id) by the due day.
+                   EXISTS (
+                       SELECT 1 FROM {t["interaction"]} n
+                       WHERE n.account_id = i.account_id AND n.kind IN {visit_kinds}
+                         AND n.occurred_at >= i.occurred_at AND (n.occurred_at, n.id) > (i.occurred_at, i.id)
+                         AND n.occurred_at < (v.due_on + 1)::timestamp AT TIME ZONE '{tz}'
+                   ) AS on_time
+            FROM {t["interaction"]} i
+            JOIN plan ON plan.account_id = i.account_id
+            CROSS JOIN LATERAL (
+                SELECT (i.occurred_at AT TIME ZONE '{tz}')::date + plan.revisit_cadence_days AS due_on
+            ) v
+            WHERE i.kind IN {visit_kinds}
+              AND i.occurred_at >= (SELECT visits_from FROM visit_window)
+              AND i.occurred_at < (SELECT visits_until FROM visit_window)
+              AND plan.served AND v.due_on >= %s AND v.due_on < %s
         ),
         revisits AS (
-            SELECT plan.owner_id, plan.tier_key,
-                   count(*) AS due,
-                   count(*) FILTER (WHERE v.next_day <= v.day + plan.revisit_cadence_days) AS on_time
-            FROM visits v JOIN plan ON plan.account_id = v.account_id
-            WHERE plan.served AND v.day + plan.revisit_cadence_days >= %s
-              AND v.day + plan.revisit_cadence_days < %s
-            GROUP BY 1, 2
+            SELECT owner_id, tier_key, count(*) AS due, count(*) FILTER (WHERE on_time) AS on_time
+            FROM due_visits GROUP BY 1, 2
         ),
         complaints AS (
             SELECT plan.owner_id, d.tier AS tier_key, count(*) AS due,
@@ -334,22 +355,29 @@ def service_compliance(*, accounts: QuerySet, month: date) -> list[dict]:
             WHERE d.resolve_by >= %s AND d.resolve_by < %s
             GROUP BY 1, 2
         ),
-        survey_series AS (
-            SELECT s.account_id, s.sent_on,
-                   lead(s.sent_on) OVER (PARTITION BY s.account_id ORDER BY s.sent_on, s.id) AS next_sent_on
-            FROM {t["survey"]} s JOIN plan ON plan.account_id = s.account_id
-            WHERE s.sent_on >= (SELECT surveys_from FROM bounds)
+        survey_rows AS (
+            SELECT plan.owner_id, plan.tier_key, s.sent_on, d.due_on,
+                   d.due_on >= %s AND d.due_on < %s AS due,
+                   -- On time: the next survey (by date, ties by id) was sent by the due day.
+                   d.due_on >= %s AND d.due_on < %s AND EXISTS (
+                       SELECT 1 FROM {t["survey"]} n
+                       WHERE n.account_id = s.account_id AND n.sent_on >= s.sent_on
+                         AND (n.sent_on, n.id) > (s.sent_on, s.id) AND n.sent_on <= d.due_on
+                   ) AS on_time
+            FROM {t["survey"]} s
+            JOIN plan ON plan.account_id = s.account_id
+            CROSS JOIN LATERAL (
+                SELECT (s.sent_on + make_interval(months => plan.survey_cadence_months))::date AS due_on
+            ) d
+            WHERE date_trunc('month', s.sent_on)::date = ANY ((SELECT first_days FROM survey_months)::date[])
+              AND plan.served AND plan.survey_cadence_months IS NOT NULL
         ),
         surveys AS (
-            SELECT plan.owner_id, plan.tier_key,
-                   count(*) FILTER (WHERE due_on >= %s AND due_on < %s) AS due,
-                   count(*) FILTER (WHERE due_on >= %s AND due_on < %s AND next_sent_on <= due_on) AS on_time,
-                   count(*) FILTER (WHERE ss.sent_on >= %s AND ss.sent_on < %s) AS sent
-            FROM survey_series ss JOIN plan ON plan.account_id = ss.account_id
-            CROSS JOIN LATERAL (
-                SELECT (ss.sent_on + make_interval(months => plan.survey_cadence_months))::date AS due_on
-            ) d
-            WHERE plan.served AND plan.survey_cadence_months IS NOT NULL
+            SELECT owner_id, tier_key,
+                   count(*) FILTER (WHERE due) AS due,
+                   count(*) FILTER (WHERE on_time) AS on_time,
+                   count(*) FILTER (WHERE sent_on >= %s AND sent_on < %s) AS sent
+            FROM survey_rows
             GROUP BY 1, 2
         )
         SELECT owner_id, tier_key,
@@ -360,9 +388,26 @@ def service_compliance(*, accounts: QuerySet, month: date) -> list[dict]:
         FROM revisits r
         FULL JOIN complaints c USING (owner_id, tier_key)
         FULL JOIN surveys s USING (owner_id, tier_key)
+        WHERE COALESCE(r.due, 0) + COALESCE(c.due, 0) + COALESCE(s.due, 0) + COALESCE(s.sent, 0) > 0
         ORDER BY owner_id, tier_key
     """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
-    params = [*plan_params, start, start, start, end, start_at, end_at, start, end, start, end, start, end]
+    params = [
+        *plan_params,
+        start,
+        end,
+        start,
+        start,
+        start,
+        end,
+        start_at,
+        end_at,
+        start,
+        end,
+        start,
+        end,
+        start,
+        end,
+    ]
     rows = _rows(sql, params)
     from django.contrib.auth import get_user_model
 

@@ -149,3 +149,31 @@ def test_account_page_plan_panel_keeps_a_fixed_number_of_queries(client, world, 
         ContactFactory(account=world.own_account, birthday=D(1980, 1, day))
     with django_assert_num_queries(len(few)):
         assert client.get(url).status_code == 200
+
+
+def test_an_account_not_graded_in_the_latest_month_keeps_the_tier_of_its_own_latest_grade(world, freeze):
+    freeze(2026, 11, 5)
+    snapshot(world.own_account, D(2026, 8, 1), "C")
+    snapshot(world.own_account, D(2026, 9, 1), "A")  # its latest: not graded in October
+    snapshot(world.foreign_account, D(2026, 10, 1), "B")  # the latest graded month
+    plans = {
+        row["account_id"]: row
+        for row in _plan_rows(Account.objects.filter(pk__in=[world.own_account.pk, world.foreign_account.pk]))
+    }
+    assert (plans[world.own_account.pk]["tier_key"], plans[world.own_account.pk]["graded_period"]) == (
+        "A",
+        D(2026, 9, 1),
+    )
+    assert plans[world.foreign_account.pk]["tier_key"] == "B"
+
+
+def _plan_rows(scope):
+    from django.db import connection
+
+    from service_tiers.plans import plan_sql
+
+    sql, params = plan_sql(scope, today=D(2026, 11, 5))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
