@@ -9,7 +9,8 @@ prior window = the 12 months before that):
     date, and days late (unpaid invoices count as late up to P). Basis 0–100 = on-time share (in %)
     minus the late days per due invoice, clamped to 0–100. No invoice due → no data.
   - order volume / profit contribution: order amount / gross profit in the window; basis = percentile
-    rank (``percent_rank``: lowest 0, highest 100, ties share the lower rank) among graded accounts.
+    rank, (rank − 1) / (n − 1) × 100 (lowest 0, highest 100, ties share the lower rank), among the
+    graded accounts.
   - growth: year-over-year change of order amount (window vs prior window) in %; basis = 50 + change/2
     clamped to 0–100 (−100 % → 0, flat → 50, +100 % or more → 100). No prior-year orders → no data.
   - relationship / strategic fit: the 1–5 rating in force for the month (``rating_cutoff``: today's
@@ -74,6 +75,32 @@ RANKED_VALUE = {
 }
 # Criteria whose band basis is itself a percentile rank.
 RANKED_BASIS = {CriterionKey.ORDER_VOLUME, CriterionKey.PROFIT_CONTRIBUTION, CriterionKey.CLIENT_STRENGTH}
+
+
+# Order aggregates per account for the period: one ordered pass over the covering index. The re-grade
+# writes them to a temporary table first (CREATE TABLE AS can use parallel workers, INSERT … SELECT
+# cannot); the what-if preview reads them inline.
+ORDER_AGGREGATES = """
+SELECT o.account_id,
+       COALESCE(SUM(o.amount) FILTER (WHERE o.order_date >= %(window_start)s), 0) AS order_volume,
+       COALESCE(SUM(o.gross_profit) FILTER (WHERE o.order_date >= %(window_start)s), 0)
+           AS gross_profit,
+       COALESCE(SUM(o.amount) FILTER (WHERE o.order_date < %(window_start)s), 0)
+           AS prior_year_volume,
+       COUNT(*) FILTER (WHERE o.order_date < %(window_start)s) AS prior_orders,
+       COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s)
+           AS invoices_due,
+       COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s
+                          AND o.paid_date <= o.due_date) AS invoices_on_time,
+       COALESCE(SUM(LEAST(COALESCE(o.paid_date, %(period)s), %(period)s) - o.due_date)
+           FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s
+                     AND (o.paid_date IS NULL OR o.paid_date > o.due_date)), 0) AS late_days
+FROM accounts_order o
+WHERE o.order_date >= %(prior_start)s AND o.order_date < %(period)s
+GROUP BY o.account_id
+ORDER BY o.account_id
+"""  # noqa: S608 -- every value is a query parameter
+ORDER_AGGREGATES_TABLE = "regrade_order_aggregates"
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -143,15 +170,37 @@ class _Params:
         return f"%({name})s::numeric"
 
 
-def _raw_ctes(*, specs: list[ModelSpec]) -> str:
-    """The WITH clauses up to ``ranked``: one row per graded account with raw values, bases, percentiles."""
-    percentile_keys = set().union(*(spec.percentile_columns() for spec in specs))
+def _raw_ctes(*, specs: list[ModelSpec], orders: str) -> str:
+    """The WITH clauses up to ``ranked``: one row per graded account with raw values, bases, percentiles.
+
+    ``orders`` is where the order aggregates come from: ``ORDER_AGGREGATES_TABLE`` or the inline query.
+    Percentile ranks are computed on narrow rows (account and ranked value) and joined back, so the
+    sorts they need move a few bytes per account instead of the whole row.
+    """
+    percentile_keys = sorted(set().union(*(spec.percentile_columns() for spec in specs)))
+    # percent_rank among the accounts that have the value: (rank − 1) / (n − 1), 0 when n = 1, with
+    # exact numeric division. NULLs sort last, so they do not change the ranks of the others.
     percentiles = ",\n".join(
-        f"CASE WHEN {RANKED_VALUE[key]} IS NULL THEN NULL ELSE ROUND((percent_rank() OVER ("
-        f"PARTITION BY {RANKED_VALUE[key]} IS NULL ORDER BY {RANKED_VALUE[key]}))::numeric * 100, 4) END "
+        f"CASE WHEN i.{RANKED_VALUE[key]} IS NULL THEN NULL ELSE ROUND(COALESCE("
+        f"(rank() OVER (ORDER BY i.{RANKED_VALUE[key]}) - 1) * 100.0 / NULLIF(n.{key}_n - 1, 0), 0), 4) END "
         f"AS {key}_pct"
-        for key in sorted(percentile_keys)
+        for key in percentile_keys
     )
+    counts = ", ".join(f"count({RANKED_VALUE[key]}) AS {key}_n" for key in percentile_keys)
+    if percentiles:
+        ranked = f"""
+    ranks AS (
+        SELECT i.account_id,
+               {percentiles}
+        FROM indexed i CROSS JOIN (SELECT {counts} FROM indexed) n
+    ),
+    ranked AS (
+        SELECT i.*, {", ".join(f"r.{key}_pct" for key in percentile_keys)}
+        FROM indexed i JOIN ranks r ON r.account_id = i.account_id
+    )"""  # noqa: S608 -- identifiers come from this module
+    else:
+        ranked = """
+    ranked AS (SELECT i.* FROM indexed i)"""
     return f"""
     merged AS (
         SELECT acc.id AS account_id, acc.ownership_type, acc.registered_capital,
@@ -159,26 +208,7 @@ def _raw_ctes(*, specs: list[ModelSpec]) -> str:
                oa.invoices_due, oa.invoices_on_time, oa.late_days,
                ra.relationship_rating, ra.strategic_fit_rating
         FROM accounts_account acc
-        LEFT JOIN (
-            SELECT o.account_id,
-                   COALESCE(SUM(o.amount) FILTER (WHERE o.order_date >= %(window_start)s), 0) AS order_volume,
-                   COALESCE(SUM(o.gross_profit) FILTER (WHERE o.order_date >= %(window_start)s), 0)
-                       AS gross_profit,
-                   COALESCE(SUM(o.amount) FILTER (WHERE o.order_date < %(window_start)s), 0)
-                       AS prior_year_volume,
-                   COUNT(*) FILTER (WHERE o.order_date < %(window_start)s) AS prior_orders,
-                   COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s)
-                       AS invoices_due,
-                   COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s
-                                      AND o.paid_date <= o.due_date) AS invoices_on_time,
-                   COALESCE(SUM(LEAST(COALESCE(o.paid_date, %(period)s), %(period)s) - o.due_date)
-                       FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s
-                                 AND (o.paid_date IS NULL OR o.paid_date > o.due_date)), 0) AS late_days
-            FROM accounts_order o
-            WHERE o.order_date >= %(prior_start)s AND o.order_date < %(period)s
-            GROUP BY o.account_id
-            ORDER BY o.account_id
-        ) oa ON oa.account_id = acc.id
+        LEFT JOIN {orders} oa ON oa.account_id = acc.id
         LEFT JOIN (
             SELECT r.account_id,
                    MAX(v.value) FILTER (WHERE r.kind = 'relationship') AS relationship_rating,
@@ -212,7 +242,7 @@ def _raw_ctes(*, specs: list[ModelSpec]) -> str:
                (b.strategic_fit_rating - 1) * 25 AS strategic_fit_index
         FROM merged b
     ),
-    indexed AS (
+    indexed AS MATERIALIZED (
         SELECT x.*,
                CASE WHEN x.growth_pct IS NOT NULL
                     THEN GREATEST(0, LEAST(100, 50 + x.growth_pct / 2)) END AS growth_index,
@@ -220,12 +250,7 @@ def _raw_ctes(*, specs: list[ModelSpec]) -> str:
                     WHEN 'joint_stock' THEN 50 WHEN 'foreign' THEN 50 WHEN 'private' THEN 0 END
                     AS ownership_index
         FROM based x
-    ),
-    ranked AS (
-        SELECT i.*{"," if percentiles else ""}
-               {percentiles}
-        FROM indexed i
-    )"""  # noqa: S608 -- identifiers come from this module; every value is a query parameter
+    ),{ranked}"""  # noqa: S608 -- identifiers come from this module; every value is a query parameter
 
 
 def _score_select(spec: ModelSpec, params: _Params, source: str) -> str:
@@ -279,6 +304,7 @@ def _score_select(spec: ModelSpec, params: _Params, source: str) -> str:
                     SELECT s.account_id, s.prior_orders, {", ".join(f"s.{c}" for c in RAW_COLUMNS)},
                            {", ".join(sub_scores)}
                     FROM {source} s
+                    OFFSET 0
                 ) u
             ) w
             WHERE w.denominator > 0
@@ -302,18 +328,17 @@ def _base_params(period: datetime.date, today: datetime.date | None = None) -> d
     }
 
 
-def scoring_select(*, spec: ModelSpec, period: datetime.date) -> tuple[str, dict]:
-    """A SELECT returning one scored row per graded account for ``spec`` at ``period``."""
-    params = _Params(**_base_params(period))
-    ctes = _raw_ctes(specs=[spec])
-    body = _score_select(spec, params, "ranked")
-    return f"WITH {ctes}\n{body}", params.values
+def order_aggregates_create(*, period: datetime.date) -> tuple[str, dict]:
+    """CREATE TEMPORARY TABLE of the order aggregates for ``period``, dropped when the transaction ends."""
+    sql = f"CREATE TEMPORARY TABLE {ORDER_AGGREGATES_TABLE} ON COMMIT DROP AS {ORDER_AGGREGATES}"
+    return sql, _base_params(period)
 
 
 def snapshot_upsert(
     *, spec: ModelSpec, period: datetime.date, scoring_model_id: int, run_id: int | None, today, now
 ) -> tuple[str, dict]:
-    """One INSERT … SELECT … ON CONFLICT writing every graded account's snapshot for the period.
+    """One INSERT … SELECT … ON CONFLICT writing every graded account's snapshot for the period, reading
+    the order aggregates from the temporary table ``order_aggregates_create`` made in the same transaction.
 
     Returns the number of snapshots per effective grade and provisional flag (a data-modifying CTE), so
     the run can record its counts without another pass over the table.
@@ -328,7 +353,7 @@ def snapshot_upsert(
             "now": now,
         }
     )
-    ctes = _raw_ctes(specs=[spec])
+    ctes = _raw_ctes(specs=[spec], orders=ORDER_AGGREGATES_TABLE)
     body = _score_select(spec, params, "ranked")
     raw = ", ".join(RAW_COLUMNS)
     scores = ", ".join(SCORE_COLUMNS.values())
@@ -379,7 +404,7 @@ def comparison_select(
     """Per account: total and grade under the current model and under the draft, on the same data."""
     params = _Params(**_base_params(period))
     specs = [draft] if current is None else [current, draft]
-    ctes = _raw_ctes(specs=specs)
+    ctes = _raw_ctes(specs=specs, orders=f"({ORDER_AGGREGATES})")
     draft_body = _score_select(draft, params, "ranked")
     if current is None:
         current_cte = (

@@ -20,7 +20,15 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from accounts.roles import is_administrator, is_sales_director
 
-from .computation import BandSpec, CriterionSpec, ModelSpec, add_months, snapshot_upsert
+from .computation import (
+    ORDER_AGGREGATES_TABLE,
+    BandSpec,
+    CriterionSpec,
+    ModelSpec,
+    add_months,
+    order_aggregates_create,
+    snapshot_upsert,
+)
 from .models import (
     HUNDRED,
     PERCENTILE_KEYS,
@@ -38,6 +46,9 @@ from .models import (
 from .signals import period_regraded
 
 logger = logging.getLogger(__name__)
+
+# Memory per sort or hash of the scoring statement (PostgreSQL's default is 4 MB).
+REGRADE_WORK_MEM = "128MB"
 
 MAX_OVERRIDE_DAYS = 366
 
@@ -475,12 +486,18 @@ def _regrade_locked(run: RegradeRun, cursor, say) -> None:
     run.save(update_fields=["scoring_model", "status", "started_at", "error"])
     spec = ModelSpec.from_model(model)
     with transaction.atomic():
+        say(_("Summing the orders of the 24 months before %(period)s…") % {"period": f"{run.period:%Y-%m}"})
+        # JIT compilation of these large statements costs more than it saves (see PERFORMANCE.md).
+        cursor.execute("SET LOCAL jit = off")
+        # One pass over the orders into a temporary table: CREATE TABLE AS may use parallel workers.
+        cursor.execute(*order_aggregates_create(period=run.period))
+        cursor.execute(f"ANALYZE {ORDER_AGGREGATES_TABLE}")
         say(
             _("Computing raw values, sub-scores and grades for %(period)s…")
             % {"period": f"{run.period:%Y-%m}"}
         )
-        # JIT compilation of this one large statement costs more than it saves (see PERFORMANCE.md).
-        cursor.execute("SET LOCAL jit = off")
+        # The joins and percentile sorts over every account fit in memory instead of spilling to disk.
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [REGRADE_WORK_MEM])
         had_snapshots = GradeSnapshot.objects.filter(period=run.period).exists()
         sql, params = snapshot_upsert(
             spec=spec,
@@ -492,6 +509,7 @@ def _regrade_locked(run: RegradeRun, cursor, say) -> None:
         )
         cursor.execute(sql, params)
         counts = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {ORDER_AGGREGATES_TABLE}")  # a caller's outer transaction may go on
         if had_snapshots:  # a rerun: accounts no longer graded lose this period's snapshot
             say(_("Removing snapshots of accounts no longer graded…"))
             GradeSnapshot.objects.filter(period=run.period).exclude(run=run).delete()

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 
 from accounts.models import Account
 from scoring.models import GradeSnapshot, RegradeRun
-from scoring.services import active_scoring_model, current_period, regrade_period
+from scoring.services import REGRADE_WORK_MEM, active_scoring_model, current_period, regrade_period
 
 GENERATE_ACCOUNTS = """
 INSERT INTO accounts_account (name, short_name, credit_code, owner_id, industry, ownership_type, channel, status,
@@ -88,12 +88,10 @@ FROM (
             SELECT b.*,
                    CASE WHEN credit_index IS NULL THEN NULL WHEN credit_index < 50 THEN 0 WHEN credit_index < 70 THEN 30
                         WHEN credit_index < 85 THEN 60 WHEN credit_index < 95 THEN 80 ELSE 100 END AS credit_score,
-                   CASE WHEN order_volume IS NULL THEN NULL ELSE ROUND((percent_rank() OVER (
-                        PARTITION BY order_volume IS NULL ORDER BY order_volume))::numeric * 100, 4) END
-                        AS order_volume_score,
-                   CASE WHEN gross_profit IS NULL THEN NULL ELSE ROUND((percent_rank() OVER (
-                        PARTITION BY gross_profit IS NULL ORDER BY gross_profit))::numeric * 100, 4) END
-                        AS profit_contribution_score,
+                   CASE WHEN order_volume IS NULL THEN NULL ELSE ROUND(COALESCE((rank() OVER (ORDER BY order_volume) - 1)
+                        * 100.0 / NULLIF(count(order_volume) OVER () - 1, 0), 0), 4) END AS order_volume_score,
+                   CASE WHEN gross_profit IS NULL THEN NULL ELSE ROUND(COALESCE((rank() OVER (ORDER BY gross_profit) - 1)
+                        * 100.0 / NULLIF(count(gross_profit) OVER () - 1, 0), 0), 4) END AS profit_contribution_score,
                    CASE WHEN growth_pct IS NULL THEN NULL WHEN 50 + growth_pct / 2 < 40 THEN 0
                         WHEN 50 + growth_pct / 2 < 50 THEN 30 WHEN 50 + growth_pct / 2 < 55 THEN 50
                         WHEN 50 + growth_pct / 2 < 65 THEN 75 ELSE 100 END AS growth_score,
@@ -210,7 +208,9 @@ class Command(BaseCommand):
             run = regrade_period(period=period, trigger=RegradeRun.Trigger.BENCHMARK)
             service_times.append(time.perf_counter() - started)
             started = time.perf_counter()
-            with connection.cursor() as cursor:
+            # The same memory per sort or hash as the re-grade, in a transaction of its own like it.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [REGRADE_WORK_MEM])
                 cursor.execute(REFERENCE, reference_params)
                 reference_rows = cursor.rowcount
             reference_times.append(time.perf_counter() - started)
