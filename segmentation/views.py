@@ -128,6 +128,23 @@ def _drilldown(request, filters, accounts):
     return from_grade, to_grade, listed, pairs
 
 
+class _Counted:
+    """A list whose length is already known (the summary counted it): the paginator does not count it
+    again, and slices it for the page."""
+
+    def __init__(self, queryset, count: int):
+        self.queryset, self.total = queryset, count
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, key):
+        return self.queryset[key]
+
+
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
@@ -135,14 +152,17 @@ def drilldown(request):
     """The accounts behind a figure: a migration cell (from → to), a grade, or a dimension row."""
     form, filters, accounts = _scope(request)
     from_grade, to_grade, listed, pairs = _drilldown(request, filters, accounts)
-    page = Paginator(listed, DRILLDOWN_PAGE_SIZE).get_page(request.GET.get("page"))
+    summary = selectors.migration_accounts_summary(accounts=listed, pairs=pairs)
+    page = Paginator(_Counted(listed, summary["accounts"]), DRILLDOWN_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "form": form,
         "filters": filters,
         "from_grade": from_grade,
         "to_grade": to_grade,
         "page": page,
-        "summary": selectors.migration_accounts_summary(accounts=listed, pairs=pairs),
+        "summary": summary,
         "querystring": _querystring(request),
         "dashboard_querystring": _querystring(request, "from_grade", "to_grade"),
     }
