@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.core.cache import cache
 
 from .cube import cube_refresh
+
+# Set while a rebuild is queued and not started (see receivers.py); it expires in case the task is lost,
+# and the nightly rebuild runs anyway.
+REFRESH_QUEUED_KEY = "segmentation:cube-refresh-queued"
+REFRESH_QUEUED_SECONDS = 60 * 60
 
 
 @shared_task(name="segmentation.tasks.dashboard_cube_refresh")
 def dashboard_cube_refresh() -> dict:
     """Rebuild the dashboard's aggregate tables (after the re-grade, and nightly for new orders)."""
+    cache.delete(REFRESH_QUEUED_KEY)  # from now on, a new re-grade needs a new rebuild
     refresh = cube_refresh()
     return {"refreshed_at": refresh.refreshed_at.isoformat(), "seconds": float(refresh.seconds)}

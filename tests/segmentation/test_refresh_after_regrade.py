@@ -48,3 +48,18 @@ def test_nothing_is_rebuilt_before_the_regrade_commits(
         regrade_period(period=NOVEMBER)
     assert callbacks  # the signal waits for the commit
     assert not CubeRefresh.objects.exists()
+
+
+def test_back_to_back_regrades_queue_one_rebuild(book, django_capture_on_commit_callbacks):
+    from scoring.models import RegradeRun
+    from scoring.signals import period_regraded
+
+    runs = [
+        RegradeRun.objects.create(period=period, trigger="command", status="succeeded")
+        for period in (datetime.date(2026, 10, 1), NOVEMBER)
+    ]
+    # Captured, not run: the first rebuild is still queued when the second month is graded.
+    with django_capture_on_commit_callbacks() as queued:
+        for run in runs:
+            period_regraded.send(sender=RegradeRun, run=run)
+    assert len(queued) == 1
