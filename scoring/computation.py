@@ -335,10 +335,21 @@ def order_aggregates_create(*, period: datetime.date) -> tuple[str, dict]:
 
 
 def snapshot_upsert(
-    *, spec: ModelSpec, period: datetime.date, scoring_model_id: int, run_id: int | None, today, now
+    *,
+    spec: ModelSpec,
+    period: datetime.date,
+    scoring_model_id: int,
+    run_id: int | None,
+    today,
+    now,
+    rerun: bool = True,
 ) -> tuple[str, dict]:
-    """One INSERT … SELECT … ON CONFLICT writing every graded account's snapshot for the period, reading
-    the order aggregates from the temporary table ``order_aggregates_create`` made in the same transaction.
+    """One INSERT … SELECT writing every graded account's snapshot for the period, reading the order
+    aggregates from the temporary table ``order_aggregates_create`` made in the same transaction.
+
+    ``rerun``: the period has snapshots already, which are updated (ON CONFLICT … DO UPDATE). A first run
+    inserts only, which spares the speculative insertion of every row; the unique (account, period)
+    index still refuses a duplicate, and runs of one period are serialised by the caller's lock.
 
     Returns the number of snapshots per effective grade and provisional flag (a data-modifying CTE), so
     the run can record its counts without another pass over the table.
@@ -391,7 +402,7 @@ def snapshot_upsert(
         LEFT JOIN scoring_gradeoverride ov
                ON ov.account_id = sc.account_id AND ov.revoked_at IS NULL AND ov.expires_on >= %(today)s::date
         ORDER BY sc.account_id
-        ON CONFLICT (account_id, period) DO UPDATE SET {updates}
+        {f"ON CONFLICT (account_id, period) DO UPDATE SET {updates}" if rerun else ""}
         RETURNING grade, provisional
     )
     SELECT grade, provisional, COUNT(*) FROM written GROUP BY grade, provisional"""  # noqa: S608

@@ -506,6 +506,7 @@ def _regrade_locked(run: RegradeRun, cursor, say) -> None:
             run_id=run.pk,
             today=timezone.localdate(),
             now=timezone.now(),
+            rerun=had_snapshots,
         )
         cursor.execute(sql, params)
         counts = cursor.fetchall()
