@@ -102,6 +102,10 @@ ORDER BY o.account_id
 """  # noqa: S608 -- every value is a query parameter
 ORDER_AGGREGATES_TABLE = "regrade_order_aggregates"
 
+# Memory per sort or hash for the scoring statements (PostgreSQL's default is 4 MB): the joins and
+# percentile sorts over every account stay in memory instead of spilling to disk.
+WORK_MEM = "128MB"
+
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """Month arithmetic for first-of-month periods."""

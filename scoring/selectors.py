@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 
-from .computation import ModelSpec, comparison_select
+from .computation import WORK_MEM, ModelSpec, comparison_select
 from .models import HUNDRED, AccountRating, Criterion, Grade, GradeOverride, GradeSnapshot, ScoringModel
 from .services import active_scoring_model, can_override, can_rate, current_period
 
@@ -190,6 +190,7 @@ def scoring_model_preview(*, draft: ScoringModel, period: datetime.date | None =
     matrix = {row: dict.fromkeys(keys, 0) for row in keys}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
         cursor.execute("CREATE TEMPORARY TABLE scoring_preview ON COMMIT DROP AS " + sql, params)
         cursor.execute(
             "SELECT COALESCE(current_grade, '—'), COALESCE(draft_grade, '—'), COUNT(*) "

@@ -22,6 +22,7 @@ from accounts.roles import is_administrator, is_sales_director
 
 from .computation import (
     ORDER_AGGREGATES_TABLE,
+    WORK_MEM,
     BandSpec,
     CriterionSpec,
     ModelSpec,
@@ -47,8 +48,6 @@ from .signals import period_regraded
 
 logger = logging.getLogger(__name__)
 
-# Memory per sort or hash of the scoring statement (PostgreSQL's default is 4 MB).
-REGRADE_WORK_MEM = "128MB"
 
 MAX_OVERRIDE_DAYS = 366
 
@@ -497,7 +496,7 @@ def _regrade_locked(run: RegradeRun, cursor, say) -> None:
             % {"period": f"{run.period:%Y-%m}"}
         )
         # The joins and percentile sorts over every account fit in memory instead of spilling to disk.
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [REGRADE_WORK_MEM])
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
         had_snapshots = GradeSnapshot.objects.filter(period=run.period).exists()
         sql, params = snapshot_upsert(
             spec=spec,

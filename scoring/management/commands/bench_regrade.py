@@ -17,8 +17,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from accounts.models import Account
+from scoring.computation import WORK_MEM
 from scoring.models import GradeSnapshot, RegradeRun
-from scoring.services import REGRADE_WORK_MEM, active_scoring_model, current_period, regrade_period
+from scoring.services import active_scoring_model, current_period, regrade_period
 
 GENERATE_ACCOUNTS = """
 INSERT INTO accounts_account (name, short_name, credit_code, owner_id, industry, ownership_type, channel, status,
@@ -210,7 +211,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             # The same memory per sort or hash as the re-grade, in a transaction of its own like it.
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('work_mem', %s, true)", [REGRADE_WORK_MEM])
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
                 cursor.execute(REFERENCE, reference_params)
                 reference_rows = cursor.rowcount
             reference_times.append(time.perf_counter() - started)
