@@ -25,8 +25,10 @@ The rules (tier figures come from ``ServiceTier``; "today" is the day in Asia/Sh
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -40,6 +42,29 @@ SCORE_DROP_POINTS = 10
 LOW_SATISFACTION_SCORE = 6
 FOLLOW_UP_DAYS = 7  # risk alerts (grade, score, satisfaction) are due a week after the cause appears
 LOCK_KEY = 5_050_505  # pg_advisory_xact_lock: one synchronisation at a time
+
+# The navigation's unread count is cached per user under the current alerts version (see
+# selectors.unread_alert_count); every write to alerts or read marks moves to a new version.
+ALERTS_VERSION_KEY = "service-tiers:alerts-version"
+
+
+def alerts_version() -> int:
+    return cache.get_or_set(ALERTS_VERSION_KEY, 1, timeout=None)
+
+
+def alerts_changed() -> None:
+    """Alerts or read marks changed: every cached unread count is dropped. Now, for the rest of this
+    transaction, and again once it has committed: a page counting in between (from before the change)
+    may have cached its count under the intermediate version."""
+
+    def bump():
+        try:
+            cache.incr(ALERTS_VERSION_KEY)
+        except ValueError:  # evicted: any new value differs from the versions cached counts were keyed by
+            cache.set(ALERTS_VERSION_KEY, time.time_ns(), timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def desired_alerts_sql(scope=None, *, now: datetime) -> tuple[str, list]:
@@ -246,6 +271,8 @@ def alerts_sync(*, scope=None, now: datetime | None = None, wait: bool = True) -
         (still_open,) = cursor.fetchone()
         # Dropped now, not at commit: a request or a test may synchronise twice in one transaction.
         cursor.execute("DROP TABLE wanted_alerts")
+        if closed or changes:
+            alerts_changed()
     return {
         "opened": sum(1 for inserted in changes if inserted),
         "updated": sum(1 for inserted in changes if not inserted),

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from accounts.models import Complaint
 from accounts.roles import ACCOUNT_MANAGER, ADMINISTRATOR, SALES_DIRECTOR, is_administrator
 
-from .alerts import alerts_sync, complaint_deadlines_fix_sql
+from .alerts import alerts_changed, alerts_sync, complaint_deadlines_fix_sql
 from .models import Alert, AlertDigest, AlertRead, AlertRun, ComplaintDeadline, ServiceTier
 
 logger = logging.getLogger(__name__)
@@ -117,7 +117,11 @@ def _visible_alert(*, actor, alert_id) -> Alert:
 def alert_mark_read(*, actor, alert_id: int) -> Alert:
     """Mark one alert read for this user (others keep their own flag)."""
     alert = _visible_alert(actor=actor, alert_id=alert_id)
-    AlertRead.objects.get_or_create(alert=alert, user=actor, defaults={"read_at": timezone.now()})
+    _read, created = AlertRead.objects.get_or_create(
+        alert=alert, user=actor, defaults={"read_at": timezone.now()}
+    )
+    if created:
+        alerts_changed()
     return alert
 
 
@@ -127,6 +131,8 @@ def alert_mark_all_read(*, actor) -> int:
     now = timezone.now()
     reads = [AlertRead(alert_id=pk, user=actor, read_at=now) for pk in unread]
     AlertRead.objects.bulk_create(reads, ignore_conflicts=True)
+    if reads:
+        alerts_changed()
     return len(reads)
 
 
