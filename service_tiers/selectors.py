@@ -7,7 +7,7 @@ number of queries whatever the size of the book.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -19,6 +19,7 @@ from accounts.models import Account, Complaint
 
 from .alerts import alerts_version
 from .calendar import FESTIVAL_FLAGS, festivals_between, month_days_between
+from .compliance import compliance_rows
 from .models import Alert, ServiceTier, TierKey
 from .plans import _tables, plan_sql
 
@@ -308,123 +309,11 @@ def service_compliance(*, accounts: QuerySet, month: date) -> list[dict]:
     shortest revisit cadence before the month, surveys sent in the calendar months one survey cadence
     before it (and in the month itself); whether the next visit or survey came in time is one index
     probe per item due. Only managers and tiers with something due or sent appear.
+
+    The figures of the latest graded months are stored per account and summed here while nothing they
+    were computed from has changed (``compliance.py``); otherwise they are computed live.
     """
-    start = month.replace(day=1)
-    end = (start + timedelta(days=32)).replace(day=1)
-    zone = timezone.get_current_timezone()
-    start_at = datetime.combine(start, time.min, tzinfo=zone)
-    end_at = datetime.combine(end, time.min, tzinfo=zone)
-    plan, plan_params = plan_sql(
-        accounts, today=timezone.localdate(), with_first_order=False, with_history=False
-    )
-    t = _tables()
-    tz = timezone.get_current_timezone_name()
-    visit_kinds = "('visit', 'meeting')"
-    sql = f"""
-        WITH plan AS MATERIALIZED (
-            SELECT account_id, owner_id, served, tier_key, revisit_cadence_days, survey_cadence_months
-            FROM ({plan}) full_plan
-        ),
-        -- Visits whose revisit can fall due in the month: from the longest cadence before it to the
-        -- shortest before its end.
-        visit_window AS MATERIALIZED (
-            SELECT (%s::date - max(revisit_cadence_days))::timestamp AT TIME ZONE '{tz}' AS visits_from,
-                   (%s::date - min(revisit_cadence_days))::timestamp AT TIME ZONE '{tz}' AS visits_until
-            FROM {t["tier"]}
-        ),
-        -- The calendar months whose surveys can fall due in this month (one per survey cadence) and the
-        -- month itself (surveys sent).
-        survey_months AS MATERIALIZED (
-            SELECT array_agg((%s::date - make_interval(months => survey_cadence_months))::date) || %s::date
-                AS first_days
-            FROM {t["tier"]} WHERE survey_cadence_months IS NOT NULL
-        ),
-        due_visits AS (
-            SELECT plan.owner_id, plan.tier_key,
-                   -- On time: a later visit or meeting (in time order, ties by id) by the due day.
-                   EXISTS (
-                       SELECT 1 FROM {t["interaction"]} n
-                       WHERE n.account_id = i.account_id AND n.kind IN {visit_kinds}
-                         AND n.occurred_at >= i.occurred_at AND (n.occurred_at, n.id) > (i.occurred_at, i.id)
-                         AND n.occurred_at < (v.due_on + 1)::timestamp AT TIME ZONE '{tz}'
-                   ) AS on_time
-            FROM {t["interaction"]} i
-            JOIN plan ON plan.account_id = i.account_id
-            CROSS JOIN LATERAL (
-                SELECT (i.occurred_at AT TIME ZONE '{tz}')::date + plan.revisit_cadence_days AS due_on
-            ) v
-            WHERE i.kind IN {visit_kinds}
-              AND i.occurred_at >= (SELECT visits_from FROM visit_window)
-              AND i.occurred_at < (SELECT visits_until FROM visit_window)
-              AND plan.served AND v.due_on >= %s AND v.due_on < %s
-        ),
-        revisits AS (
-            SELECT owner_id, tier_key, count(*) AS due, count(*) FILTER (WHERE on_time) AS on_time
-            FROM due_visits GROUP BY 1, 2
-        ),
-        complaints AS (
-            SELECT plan.owner_id, d.tier AS tier_key, count(*) AS due,
-                   count(*) FILTER (WHERE c.resolved_at IS NOT NULL AND c.resolved_at <= d.resolve_by)
-                       AS on_time
-            FROM {t["complaint"]} c JOIN {t["deadline"]} d ON d.complaint_id = c.id
-            JOIN plan ON plan.account_id = c.account_id
-            WHERE d.resolve_by >= %s AND d.resolve_by < %s
-            GROUP BY 1, 2
-        ),
-        survey_rows AS (
-            SELECT plan.owner_id, plan.tier_key, s.sent_on, d.due_on,
-                   d.due_on >= %s AND d.due_on < %s AS due,
-                   -- On time: the next survey (by date, ties by id) was sent by the due day.
-                   d.due_on >= %s AND d.due_on < %s AND EXISTS (
-                       SELECT 1 FROM {t["survey"]} n
-                       WHERE n.account_id = s.account_id AND n.sent_on >= s.sent_on
-                         AND (n.sent_on, n.id) > (s.sent_on, s.id) AND n.sent_on <= d.due_on
-                   ) AS on_time
-            FROM {t["survey"]} s
-            JOIN plan ON plan.account_id = s.account_id
-            CROSS JOIN LATERAL (
-                SELECT (s.sent_on + make_interval(months => plan.survey_cadence_months))::date AS due_on
-            ) d
-            WHERE date_trunc('month', s.sent_on)::date = ANY ((SELECT first_days FROM survey_months)::date[])
-              AND plan.served AND plan.survey_cadence_months IS NOT NULL
-        ),
-        surveys AS (
-            SELECT owner_id, tier_key,
-                   count(*) FILTER (WHERE due) AS due,
-                   count(*) FILTER (WHERE on_time) AS on_time,
-                   count(*) FILTER (WHERE sent_on >= %s AND sent_on < %s) AS sent
-            FROM survey_rows
-            GROUP BY 1, 2
-        )
-        SELECT owner_id, tier_key,
-               COALESCE(r.due, 0) AS revisits_due, COALESCE(r.on_time, 0) AS revisits_on_time,
-               COALESCE(c.due, 0) AS complaints_due, COALESCE(c.on_time, 0) AS complaints_on_time,
-               COALESCE(s.due, 0) AS surveys_due, COALESCE(s.on_time, 0) AS surveys_on_time,
-               COALESCE(s.sent, 0) AS surveys_sent
-        FROM revisits r
-        FULL JOIN complaints c USING (owner_id, tier_key)
-        FULL JOIN surveys s USING (owner_id, tier_key)
-        WHERE COALESCE(r.due, 0) + COALESCE(c.due, 0) + COALESCE(s.due, 0) + COALESCE(s.sent, 0) > 0
-        ORDER BY owner_id, tier_key
-    """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
-    params = [
-        *plan_params,
-        start,
-        end,
-        start,
-        start,
-        start,
-        end,
-        start_at,
-        end_at,
-        start,
-        end,
-        start,
-        end,
-        start,
-        end,
-    ]
-    rows = _rows(sql, params)
+    rows = compliance_rows(accounts=accounts, month=month)
     from django.contrib.auth import get_user_model
 
     users = get_user_model().objects.in_bulk({row["owner_id"] for row in rows})

@@ -25,7 +25,9 @@ from django.urls import reverse
 from accounts.models import Account, Complaint, Team
 from segmentation import selectors
 from segmentation.selectors import DashboardFilters
+from service_tiers.compliance import compliance_fresh, compliance_refresh
 from service_tiers.models import ComplaintDeadline
+from service_tiers.tasks import compliance_figures_refresh
 from tests.factories import AccountFactory, InteractionFactory
 from tests.segmentation.conftest import COMPARE, PERIOD, SHANGHAI, snapshot
 
@@ -151,3 +153,74 @@ def test_the_filtered_compliance_export_and_fragment_show_the_filtered_figures(c
         headers={"HX-Request": "true", "HX-Target": "compliance-figures"},
     ).content.decode()
     assert "other_manager" in fragment and ">manager<" not in fragment
+
+
+# --- Stored figures (service_tiers/compliance.py) ---------------------------------------------------
+
+ADMIN_FIGURES = {
+    ("manager", "B"): (1, 2, 0, 1),
+    ("manager", "C"): (1, 2, 0, 0),
+    ("teammate", "A"): (1, 1, 0, 0),
+    ("other_manager", "A"): (0, 1, 0, 0),
+    ("other_manager", "B"): (1, 1, 0, 0),
+}
+
+
+def test_the_stored_figures_are_the_hand_computed_ones_for_every_scope(visits):
+    w = visits.world
+    compliance_refresh(months=[PERIOD])
+    assert compliance_fresh(month=PERIOD)
+    assert _figures(w.admin) == ADMIN_FIGURES
+    assert set(_figures(w.director)) == {("manager", "B"), ("manager", "C"), ("teammate", "A")}
+    assert _figures(w.director, industry=Account.Industry.RETAIL) == {("manager", "B"): (0, 1, 0, 1)}
+    assert _figures(w.director, grade="C") == {("manager", "C"): (1, 2, 0, 0)}
+    assert _figures(w.admin, region=w.north) == {
+        ("other_manager", "A"): (0, 1, 0, 0),
+        ("other_manager", "B"): (1, 1, 0, 0),
+    }
+
+
+def test_stored_figures_follow_the_accounts_current_owner(visits):
+    w = visits.world
+    compliance_refresh(months=[PERIOD])
+    Account.objects.filter(pk=visits.north_rising.pk).update(owner=w.teammate)
+    assert compliance_fresh(month=PERIOD)
+    assert _figures(w.admin)[("teammate", "A")] == (1, 2, 0, 0)
+    assert ("other_manager", "A") not in _figures(w.admin)
+
+
+def test_a_visit_logged_after_the_refresh_in_the_same_transaction_shows_at_once(visits):
+    w = visits.world
+    compliance_refresh(months=[PERIOD])
+    InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
+    assert not compliance_fresh(month=PERIOD)
+    assert _figures(w.admin)[("other_manager", "A")] == (1, 2, 0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_visit_logged_after_the_refresh_shows_at_once(visits):
+    """Committed changes make the stored figures stale: the page computes live until the next refresh."""
+    w = visits.world
+    compliance_refresh(months=[PERIOD])
+    assert compliance_fresh(month=PERIOD)
+    assert _figures(w.admin)[("other_manager", "A")] == (0, 1, 0, 0)
+    # north_rising (tier A, 30 days): its 1 September visit was due on 1 October; a visit on
+    # 25 September makes it on time and is itself due on 25 October, with no visit after it.
+    InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
+    assert not compliance_fresh(month=PERIOD)
+    assert _figures(w.admin)[("other_manager", "A")] == (1, 2, 0, 0)
+    compliance_refresh(months=[PERIOD])
+    assert compliance_fresh(month=PERIOD)
+    assert _figures(w.admin)[("other_manager", "A")] == (1, 2, 0, 0)
+    # A lost account is no longer served: its revisits leave the figures.
+    Account.objects.filter(pk=visits.north_rising.pk).update(status=Account.Status.LOST)
+    assert not compliance_fresh(month=PERIOD)
+    assert ("other_manager", "A") not in _figures(w.admin)
+
+
+def test_the_scheduled_refresh_rebuilds_only_stale_figures(visits):
+    assert compliance_figures_refresh.apply().get()["months"][0] == f"{PERIOD:%Y-%m}"
+    assert compliance_figures_refresh.apply().get() == {"months": []}
+    InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
+    assert compliance_figures_refresh.apply().get()["months"][0] == f"{PERIOD:%Y-%m}"
+    assert _figures(visits.world.admin)[("other_manager", "A")] == (1, 2, 0, 0)
