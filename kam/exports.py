@@ -74,13 +74,15 @@ class Column:
         return getattr(row, self.value, None)
 
     def reader(self, sample: Any) -> Callable[[Any], Any]:
-        """``read`` decided once for rows shaped like ``sample``: large exports call it per cell."""
+        """``read`` decided once for rows shaped like ``sample`` (every row of a table has the same shape):
+        large exports call it per cell."""
         if callable(self.value):
             return self.value
         if isinstance(sample, dict):
             return operator.methodcaller("get", self.value)
-        name = self.value
-        return lambda row: getattr(row, name, None)
+        if hasattr(sample, self.value):
+            return operator.attrgetter(self.value)
+        return lambda row: None
 
 
 @dataclass

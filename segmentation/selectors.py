@@ -535,7 +535,7 @@ def _late_complaints_condition(now: datetime.datetime) -> Q:
     return late & fallback
 
 
-@dataclass
+@dataclass(slots=True)
 class RiskRow:
     """One account of the risk list: plain values, so the whole list (its export) builds quickly."""
 
@@ -618,8 +618,10 @@ def risk_list(
     # Owners, regions, overdue amounts and late complaints of the listed accounts: one query each.
     if limit is not None:
         listed = Q(account_id__in=[row[0] for row in rows])
-    else:
+    elif accounts.query.has_filters():
         listed = Q(account_id__in=accounts.values("pk"))
+    else:  # every account (an administrator, no filter): no need to join them (~80 ms at 100k)
+        listed = Q()
     overdue_amounts = dict(
         overdue.filter(listed)
         .values("account_id")
