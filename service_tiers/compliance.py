@@ -15,9 +15,9 @@ every change to what the figures are computed from: visits and other interaction
 complaints, complaint deadlines, service tiers, grade snapshots, grade overrides and account statuses.
 A change whose transaction is not visible in the recorded snapshot committed after the build: the
 figures are stale. An override that expired since the day of the build changes a tier without a write:
-stale too. Changes of the building transaction itself are not in its snapshot: the refresh records
-how many it had made, and any further one makes the figures stale. Reading the check is one index
-probe.
+stale too. The building transaction's own earlier changes are in the figures (its id is recorded);
+a change it makes after building drops the refresh records at once. Reading the check is one index
+probe; each writing transaction adds one row to the change log, whatever it writes.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def _fresh_months(today: date) -> set[date]:
                 SELECT 1 FROM {change} c
                 WHERE c.xid >= pg_snapshot_xmin(r.snapshot::pg_snapshot)
                   AND NOT pg_visible_in_snapshot(c.xid, r.snapshot::pg_snapshot)
-                  AND NOT (c.xid = r.building_xid::text::xid8 AND c.statements = r.own_changes)
+                  AND c.xid <> r.building_xid::text::xid8
             )
             AND NOT EXISTS (
                 SELECT 1 FROM {override} o
@@ -268,13 +268,14 @@ def compliance_refresh(*, months: list[date] | None = None) -> list[date]:
                     SELECT %s, account_id, tier_key, {columns} FROM ({sql}) figures
                     RETURNING 1
                 )
-                INSERT INTO {refreshes} (month, built_at, built_on, snapshot, building_xid, own_changes)
-                SELECT %s, now(), %s, pg_current_snapshot()::text, pg_current_xact_id()::text::bigint,
-                       COALESCE((SELECT statements FROM {CHANGES} WHERE xid = pg_current_xact_id()), 0)
+                INSERT INTO {refreshes} (month, built_at, built_on, snapshot, building_xid)
+                SELECT %s, now(), %s, pg_current_snapshot()::text, pg_current_xact_id()::text::bigint
                 FROM (SELECT count(*) FROM stored) done
                 """,
                 [month, *params, month, today],
             )
+        # A change later in this transaction drops these refresh records (see the migration's trigger).
+        cursor.execute("SELECT set_config('kam.compliance_built', 'yes', true)")
         # Changes every stored month has seen are of no further use.
         cursor.execute(
             f"""

@@ -368,9 +368,9 @@ class ComplianceRefresh(models.Model):
     built_at = models.DateTimeField(_("built at"))
     built_on = models.DateField(_("built on (local day)"))
     snapshot = models.TextField(_("database snapshot"))
-    # Changes of the building transaction itself are not in its snapshot: how many it had made by then.
+    # The building transaction's own earlier changes are in the figures, though not "visible" in its
+    # snapshot.
     building_xid = models.BigIntegerField(_("building transaction"))
-    own_changes = models.IntegerField(_("changes of the building transaction"), default=0)
 
     class Meta:
         verbose_name = _("service compliance refresh")

@@ -8,14 +8,26 @@ from django.db import migrations, models
 # outside that snapshot has committed (service_tiers/compliance.py). Statement-level triggers: one row per
 # transaction, whatever the number of rows it writes, and no lock shared between writers.
 CHANGE_LOG = """
--- statements: how many changing statements the transaction has run so far (for the building
--- transaction's own changes, see compliance.py).
-CREATE TABLE service_tiers_compliancechange (xid xid8 PRIMARY KEY, statements integer NOT NULL DEFAULT 1);
+CREATE TABLE service_tiers_compliancechange (xid xid8 PRIMARY KEY);
+
+-- Once per transaction (a transaction-local setting remembers it): record the transaction id. When the
+-- transaction has built figures itself (compliance_refresh sets kam.compliance_built), those no longer
+-- hold: drop their refresh records.
+CREATE FUNCTION service_tiers_compliance_note() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('kam.compliance_built', true) = 'yes' THEN
+        DELETE FROM service_tiers_compliancerefresh;
+        PERFORM set_config('kam.compliance_built', '', true);
+    END IF;
+    IF COALESCE(current_setting('kam.compliance_logged', true), '') <> 'yes' THEN
+        INSERT INTO service_tiers_compliancechange (xid) VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
+        PERFORM set_config('kam.compliance_logged', 'yes', true);
+    END IF;
+END $$;
 
 CREATE FUNCTION service_tiers_compliance_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO service_tiers_compliancechange AS c (xid) VALUES (pg_current_xact_id())
-        ON CONFLICT (xid) DO UPDATE SET statements = c.statements + 1;
+    PERFORM service_tiers_compliance_note();
     RETURN NULL;
 END $$;
 
@@ -24,8 +36,7 @@ END $$;
 CREATE FUNCTION service_tiers_compliance_rows_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM added) THEN
-        INSERT INTO service_tiers_compliancechange AS c (xid) VALUES (pg_current_xact_id())
-            ON CONFLICT (xid) DO UPDATE SET statements = c.statements + 1;
+        PERFORM service_tiers_compliance_note();
     END IF;
     RETURN NULL;
 END $$;
@@ -66,6 +77,7 @@ DROP TRIGGER compliance_source_changed ON scoring_gradeoverride;
 DROP TRIGGER compliance_status_changed ON accounts_account;
 DROP FUNCTION service_tiers_compliance_rows_added();
 DROP FUNCTION service_tiers_compliance_changed();
+DROP FUNCTION service_tiers_compliance_note();
 DROP TABLE service_tiers_compliancechange;
 """
 
@@ -92,7 +104,6 @@ class Migration(migrations.Migration):
                 ("built_on", models.DateField(verbose_name="built on (local day)")),
                 ("snapshot", models.TextField(verbose_name="database snapshot")),
                 ("building_xid", models.BigIntegerField(verbose_name="building transaction")),
-                ("own_changes", models.IntegerField(default=0, verbose_name="changes of the building transaction")),
             ],
             options={
                 "verbose_name": "service compliance refresh",
