@@ -20,9 +20,11 @@ import datetime
 import io
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from accounts.models import Account, Complaint, Team
+from scoring.models import GradeOverride
 from segmentation import selectors
 from segmentation.selectors import DashboardFilters
 from service_tiers.compliance import compliance_fresh, compliance_refresh
@@ -224,3 +226,21 @@ def test_the_scheduled_refresh_rebuilds_only_stale_figures(visits):
     InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
     assert compliance_figures_refresh.apply().get()["months"][0] == f"{PERIOD:%Y-%m}"
     assert _figures(visits.world.admin)[("other_manager", "A")] == (1, 2, 0, 0)
+
+
+def test_an_override_that_expired_since_the_refresh_shows_at_once(visits):
+    """No write changes the tier when an override runs out: the day does."""
+    w = visits.world
+    GradeOverride.objects.create(
+        account=visits.north_rising,
+        grade="C",
+        reason="试用期",
+        expires_on=datetime.date(2026, 11, 15),
+        author=w.admin,
+    )
+    compliance_refresh(months=[PERIOD])
+    # Served as C (every 90 days) while the override lasts: its 1 September visit is due in November.
+    assert ("other_manager", "A") not in _figures(w.admin)
+    with time_machine.travel(datetime.datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI), tick=False):
+        assert not compliance_fresh(month=PERIOD)
+        assert _figures(w.admin)[("other_manager", "A")] == (0, 1, 0, 0)
