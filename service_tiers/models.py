@@ -332,7 +332,8 @@ class AlertDigest(models.Model):
 class ComplianceFigure(models.Model):
     """Service compliance of one account for one month, under one tier: the figures of
     ``selectors.service_compliance`` per account, summed per manager when read. Rebuilt by
-    ``compliance.compliance_refresh``; read only while nothing it was computed from has changed."""
+    ``compliance.compliance_refresh``; read for the accounts nothing has changed for since (the others are
+    computed live)."""
 
     month = models.DateField(_("month"))
     account = models.ForeignKey(

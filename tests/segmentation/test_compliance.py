@@ -21,17 +21,26 @@ import io
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import Account, Complaint, Team
+from accounts.models import Account, Complaint, Interaction, Team
 from scoring.models import GradeOverride
 from segmentation import selectors
 from segmentation.selectors import DashboardFilters
-from service_tiers.compliance import compliance_fresh, compliance_refresh
-from service_tiers.models import ComplaintDeadline
+from service_tiers.compliance import (
+    ACCOUNT_CHANGES,
+    compliance_fresh,
+    compliance_live_rows,
+    compliance_read,
+    compliance_refresh,
+)
+from service_tiers.models import ComplaintDeadline, ServiceTier
 from service_tiers.tasks import compliance_figures_refresh
 from tests.factories import AccountFactory, InteractionFactory
 from tests.segmentation.conftest import COMPARE, PERIOD, SHANGHAI, snapshot
+from tests.service_tiers.conftest import ensure_default_tiers
 
 OCTOBER = f"period={PERIOD:%Y-%m}&compare={COMPARE:%Y-%m}"
 
@@ -244,3 +253,121 @@ def test_an_override_that_expired_since_the_refresh_shows_at_once(visits):
     with time_machine.travel(datetime.datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI), tick=False):
         assert not compliance_fresh(month=PERIOD)
         assert _figures(w.admin)[("other_manager", "A")] == (0, 1, 0, 0)
+
+
+# --- Stale accounts only: the changed accounts are computed live, the others summed -------------------
+
+
+@pytest.fixture
+def default_tiers():
+    ensure_default_tiers()  # transactional tests may start from flushed tables
+
+
+def _read(user, **options):
+    """The figures as the page reads them, checked against computing everything live."""
+    accounts = Account.objects.visible_to(user)
+    read = compliance_read(accounts=accounts, month=PERIOD, **options)
+    assert read.rows == compliance_live_rows(accounts=accounts, month=PERIOD, today=timezone.localdate())
+    return read
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_tiers")
+def test_a_visit_logged_after_the_refresh_is_computed_live_for_its_account_only(visits):
+    w = visits.world
+    compliance_refresh(months=[PERIOD])
+    InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
+    read = _read(w.admin)
+    assert (read.source, read.changed_accounts) == ("stored and live", 1)
+    assert _figures(w.admin)[("other_manager", "A")] == (1, 2, 0, 0)
+    # The director does not see the changed account: the stored figures of theirs, nothing live.
+    assert _read(w.director).source == "stored and live"
+    assert set(_figures(w.director)) == {("manager", "B"), ("manager", "C"), ("teammate", "A")}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_tiers")
+def test_a_bulk_insert_marks_each_account_it_touches(visits):
+    w = visits.world
+    compliance_refresh(months=[PERIOD])
+    touched = [visits.north_rising, visits.east_new, w.foreign_account, visits.east_slipping]
+    Interaction.objects.bulk_create(
+        Interaction(account=account, author=w.manager, kind="visit", occurred_at=_at(9, 28), summary="拜访")
+        for account in touched
+        for _ in range(3)
+    )
+    read = _read(w.admin)
+    assert (read.source, read.changed_accounts) == ("stored and live", 4)
+    assert _read(w.director).changed_accounts == 4
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_tiers")
+def test_a_complaint_resolved_in_time_after_all_changes_its_account_only(visits):
+    w = visits.world
+    compliance_refresh(months=[PERIOD])
+    assert _figures(w.admin)[("manager", "B")] == (1, 2, 0, 1)
+    Complaint.objects.filter(account__name="南京百汇商贸有限公司").update(resolved_at=_at(10, 7))
+    read = _read(w.admin)
+    assert (read.source, read.changed_accounts) == ("stored and live", 1)
+    assert _figures(w.admin)[("manager", "B")] == (1, 2, 1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_tiers")
+def test_a_moved_complaint_deadline_changes_its_complaints_account(visits):
+    w = visits.world
+    compliance_refresh(months=[PERIOD])
+    ComplaintDeadline.objects.update(resolve_by=_at(11, 8, 18))  # due in November now
+    read = _read(w.admin)
+    assert (read.source, read.changed_accounts) == ("stored and live", 1)
+    assert _figures(w.admin)[("manager", "B")] == (1, 2, 0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_tiers")
+def test_a_lost_account_is_computed_live_alone(visits):
+    w = visits.world
+    compliance_refresh(months=[PERIOD])
+    Account.objects.filter(pk=visits.north_rising.pk).update(status=Account.Status.LOST)
+    assert (_read(w.admin).source, _read(w.admin).changed_accounts) == ("stored and live", 1)
+    assert ("other_manager", "A") not in _figures(w.admin)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_tiers")
+def test_a_tier_change_makes_every_account_stale(visits):
+    w = visits.world
+    compliance_refresh(months=[PERIOD])
+    ServiceTier.objects.filter(key="A").update(revisit_cadence_days=20)
+    assert _read(w.admin).source == "live"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_tiers")
+def test_past_the_limit_of_changed_accounts_everything_is_computed_live(visits):
+    w = visits.world
+    compliance_refresh(months=[PERIOD])
+    for account in (visits.north_rising, visits.east_new):
+        InteractionFactory(account=account, occurred_at=_at(9, 25), kind="visit")
+    assert _read(w.admin, live_limit=2).source == "stored and live"
+    read = _read(w.admin, live_limit=1)
+    assert (read.source, read.changed_accounts) == ("live", 2)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_tiers")
+def test_a_refresh_forgets_the_changes_it_has_seen(visits):
+    compliance_refresh(months=[PERIOD])
+    InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
+    compliance_refresh(months=[PERIOD])
+    assert _read(visits.world.admin).source == "stored"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {ACCOUNT_CHANGES}")  # noqa: S608
+        assert cursor.fetchone() == (0,)
+
+
+def test_a_change_after_the_refresh_in_the_same_transaction_computes_everything_live(visits):
+    compliance_refresh(months=[PERIOD])
+    InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
+    assert _read(visits.world.admin).source == "live"
