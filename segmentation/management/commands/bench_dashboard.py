@@ -3,12 +3,18 @@
 Runs against the current database (e.g. after ``seed_demo --accounts 100000`` and 24 monthly re-grades).
 Requests go through Django's test client, so the time is the server's: URL routing, middleware, every
 query, template rendering; no network. Each selector is also timed on its own to show where time goes.
+
+``--touch N`` simulates a working day: the stored compliance figures are rebuilt, then N visits are
+logged (committed, through ``interaction_log``) on random accounts before timing; afterwards the visits
+are deleted and the figures rebuilt, so the data is as before.
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -16,10 +22,14 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import Account, Interaction
+from accounts.services import interaction_log
 from scoring.computation import add_months
 from segmentation import selectors
 from segmentation.selectors import DashboardFilters
+from service_tiers.compliance import compliance_refresh, compliance_refresh_if_stale
 
 
 def _percentile(values, share):
@@ -37,8 +47,42 @@ class Command(BaseCommand):
         parser.add_argument(
             "--per-selector", action="store_true", help="also time each selector alone, without the page"
         )
+        parser.add_argument(
+            "--touch", type=int, default=0, help="log this many visits on random accounts after a rebuild"
+        )
 
-    def handle(self, *args, users, runs, per_selector: bool, **options):
+    def handle(self, *args, touch: int, **options):
+        if not touch:
+            return self._bench(**options)
+        compliance_refresh_if_stale()
+        touched = self._touch(touch)
+        try:
+            self._bench(**options)
+        finally:
+            Interaction.objects.filter(pk__in=touched).delete()
+            compliance_refresh()
+
+    def _touch(self, count: int) -> list[int]:
+        actor = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+        if actor is None:
+            raise CommandError("No administrator to log the visits as")
+        ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
+        accounts = Account.objects.in_bulk(random.Random(count).sample(ids, min(count, len(ids))))  # noqa: S311
+        now = timezone.now()
+        touched = [
+            interaction_log(
+                actor=actor,
+                account=account,
+                kind=Interaction.Kind.VISIT,
+                occurred_at=now - timedelta(days=number % 60),
+                summary="bench_dashboard --touch",
+            ).pk
+            for number, account in enumerate(accounts.values())
+        ]
+        self.stdout.write(f"touched: {len(touched)} visits logged after a rebuild of the compliance figures")
+        return touched
+
+    def _bench(self, *, users, runs, per_selector: bool, **options):
         User = get_user_model()
         period = selectors.latest_period()
         query = f"period={period:%Y-%m}&compare={add_months(period, -1):%Y-%m}"
