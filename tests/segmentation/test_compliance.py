@@ -209,7 +209,7 @@ def test_a_visit_logged_after_the_refresh_in_the_same_transaction_shows_at_once(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_visit_logged_after_the_refresh_shows_at_once(visits):
+def test_a_visit_logged_after_the_refresh_shows_at_once(default_tiers, visits):
     """Committed changes make the stored figures stale: the page computes live until the next refresh."""
     w = visits.world
     compliance_refresh(months=[PERIOD])
