@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection, reset_queries
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Account, Complaint
@@ -285,6 +287,18 @@ def test_the_read_flag_is_per_user_and_the_bell_counts_unread(client, world, ale
     assert AlertRead.objects.filter(alert=own, user=world.manager).count() == 1
 
 
+def _unpaid_accounts(world, count):
+    """``count`` new accounts of the manager, each with an invoice unpaid since 1 February 2026."""
+    for _ in range(count):
+        OrderFactory(
+            account=AccountFactory(owner=world.manager, region=world.east),
+            order_date=D(2026, 1, 1),
+            due_date=D(2026, 2, 1),
+            amount=Decimal("10.00"),
+            gross_profit=Decimal("1.00"),
+        )
+
+
 def test_the_bell_follows_new_and_read_alerts_at_once(client, world, alerts_everywhere):
     own, _foreign = alerts_everywhere
     client.force_login(world.manager)
@@ -292,14 +306,7 @@ def test_the_bell_follows_new_and_read_alerts_at_once(client, world, alerts_ever
     assert f'id="kam-bell-count">{unread}<' in client.get(reverse("accounts:list")).text
     client.post(reverse("service_tiers:alert_read", args=[own.pk]))
     assert f'id="kam-bell-count">{unread - 1}<' in client.get(reverse("accounts:list")).text
-    account = AccountFactory(owner=world.manager, region=world.east)
-    OrderFactory(
-        account=account,
-        order_date=D(2026, 1, 1),
-        due_date=D(2026, 2, 1),
-        amount=Decimal("10.00"),
-        gross_profit=Decimal("1.00"),
-    )
+    _unpaid_accounts(world, 1)
     alerts_sync()  # the unpaid invoice is overdue: a new alert
     now_unread = Alert.objects.visible_to(world.manager).open().unread_by(world.manager).count()
     assert now_unread > unread - 1
@@ -313,31 +320,12 @@ def test_the_bell_costs_one_query_whatever_the_number_of_alerts(
     client.force_login(world.manager)
     client.get(reverse("accounts:list"))
     # Each measured page follows new alerts, so the bell counts afresh (an unchanged count is cached).
-    for _ in range(8):
-        account = AccountFactory(owner=world.manager, region=world.east)
-        OrderFactory(
-            account=account,
-            order_date=D(2026, 1, 1),
-            due_date=D(2026, 2, 1),
-            amount=Decimal("10.00"),
-            gross_profit=Decimal("1.00"),
-        )
+    _unpaid_accounts(world, 8)
     alerts_sync()
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
     reset_queries()  # a request resets the log: start from an empty one
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("accounts:list"))
-    for _ in range(8):
-        account = AccountFactory(owner=world.manager, region=world.east)
-        OrderFactory(
-            account=account,
-            order_date=D(2026, 1, 1),
-            due_date=D(2026, 2, 1),
-            amount=Decimal("10.00"),
-            gross_profit=Decimal("1.00"),
-        )
+    _unpaid_accounts(world, 8)
     alerts_sync()
     with django_assert_num_queries(len(few)):
         client.get(reverse("accounts:list"))
