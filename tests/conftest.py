@@ -4,6 +4,7 @@ Two regions (East, North), two teams, two managers in East and one in North, a d
 director of North, an administrator, and one account per manager.
 """
 
+import importlib
 import os
 import subprocess
 import sys
@@ -28,6 +29,30 @@ def _fresh_cache_namespace(settings):
     for config in caches.values():
         config["KEY_PREFIX"] = f"kam-test-{uuid.uuid4().hex}"
     settings.CACHES = caches
+
+
+# Rows the data migrations make, and the functions that make them (each does nothing when they exist).
+MIGRATION_ROWS = [
+    ("scoring.migrations.0002_presets", "create_presets"),
+    ("service_tiers.migrations.0002_default_tiers", "create_tiers"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows(request):
+    """A transactional test (committed rows, a live server, a real worker) may start from tables an
+    earlier one flushed: put back the scoring presets and service tiers the data migrations made."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module, function in MIGRATION_ROWS:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @dataclass

@@ -11,12 +11,10 @@ from accounts import roles
 from service_tiers.models import Alert
 from tests.e2e.conftest import log_in, screenshot
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory, RegionFactory, UserFactory
-from tests.service_tiers.conftest import ensure_default_tiers
 
 
 @pytest.fixture
 def overdue_book(transactional_db):
-    ensure_default_tiers()  # transactional tests may start from flushed tables
     east = RegionFactory(name="华东", code="east")
     manager = UserFactory(username="manager", role=roles.ACCOUNT_MANAGER)
     overdue = AccountFactory(

@@ -3,12 +3,10 @@ weights in Django admin, preview what it would do, activate it, re-grade, and se
 """
 
 import datetime
-import importlib
 import time
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -30,7 +28,6 @@ def close_friend(transactional_db):
     fit 0 → (1500 + 750 + 2000) / 100 = 42.50, C. Moving strategic fit's 20 points to relationship:
     (1500 + 750 + 4000) / 100 = 62.50, B.
     """
-    importlib.import_module("scoring.migrations.0002_presets").create_presets(apps, None)
     admin = UserFactory(username="admin", role=roles.ADMINISTRATOR)
     admin.is_superuser = True  # the flush of an earlier browser test removed the group's permissions
     admin.save(update_fields=["is_superuser"])

@@ -1,16 +1,14 @@
 """Re-grade runs: concurrency, crashes, the Celery task on a real worker and Redis, the schedule.
 
-Transactional tests (committed rows, seen by other connections and the worker) may start from tables
-flushed by an earlier transactional test: they put the scoring presets back as the migration does.
+Transactional tests (committed rows, seen by other connections and the worker) find the scoring presets
+put back by ``tests/conftest.py`` after an earlier test's flush.
 """
 
-import importlib
 import threading
 from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.apps import apps
 from django.db import connection, connections
 from django_celery_beat.models import PeriodicTask
 
@@ -24,12 +22,6 @@ from .conftest import PERIOD, add_order
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def presets():
-    """The scoring presets, as migration 0002 creates them (it does nothing when models exist)."""
-    importlib.import_module("scoring.migrations.0002_presets").create_presets(apps, None)
-
-
 def _accounts_with_orders(count=5):
     accounts = [AccountFactory() for _ in range(count)]
     for account in accounts:
@@ -38,7 +30,7 @@ def _accounts_with_orders(count=5):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_runs_leave_one_snapshot_per_account(presets, frozen_today):
+def test_two_concurrent_runs_leave_one_snapshot_per_account(frozen_today):
     accounts = _accounts_with_orders()
     results, errors = [], []
 
@@ -105,7 +97,7 @@ def test_monthly_schedule_is_in_the_database():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_celery_worker_regrades_through_redis(presets, celery_worker_queue):
+def test_a_real_celery_worker_regrades_through_redis(celery_worker_queue):
     """A worker process on the real Redis broker runs the task against the test database."""
     accounts = _accounts_with_orders(3)
     run = regrade_run_create(period=PERIOD, trigger="manual")

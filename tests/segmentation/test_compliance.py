@@ -40,7 +40,6 @@ from service_tiers.models import ComplaintDeadline, ServiceTier
 from service_tiers.tasks import compliance_figures_refresh
 from tests.factories import AccountFactory, InteractionFactory
 from tests.segmentation.conftest import COMPARE, PERIOD, SHANGHAI, snapshot
-from tests.service_tiers.conftest import ensure_default_tiers
 
 OCTOBER = f"period={PERIOD:%Y-%m}&compare={COMPARE:%Y-%m}"
 
@@ -209,7 +208,7 @@ def test_a_visit_logged_after_the_refresh_in_the_same_transaction_shows_at_once(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_visit_logged_after_the_refresh_shows_at_once(default_tiers, visits):
+def test_a_visit_logged_after_the_refresh_shows_at_once(visits):
     """Committed changes make the stored figures stale: the page computes live until the next refresh."""
     w = visits.world
     compliance_refresh(months=[PERIOD])
@@ -258,11 +257,6 @@ def test_an_override_that_expired_since_the_refresh_shows_at_once(visits):
 # --- Stale accounts only: the changed accounts are computed live, the others summed -------------------
 
 
-@pytest.fixture
-def default_tiers():
-    ensure_default_tiers()  # transactional tests may start from flushed tables
-
-
 def _read(user, **options):
     """The figures as the page reads them, checked against computing everything live."""
     accounts = Account.objects.visible_to(user)
@@ -272,7 +266,6 @@ def _read(user, **options):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("default_tiers")
 def test_a_visit_logged_after_the_refresh_is_computed_live_for_its_account_only(visits):
     w = visits.world
     compliance_refresh(months=[PERIOD])
@@ -286,7 +279,6 @@ def test_a_visit_logged_after_the_refresh_is_computed_live_for_its_account_only(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("default_tiers")
 def test_a_bulk_insert_marks_each_account_it_touches(visits):
     w = visits.world
     compliance_refresh(months=[PERIOD])
@@ -302,7 +294,6 @@ def test_a_bulk_insert_marks_each_account_it_touches(visits):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("default_tiers")
 def test_a_complaint_resolved_in_time_after_all_changes_its_account_only(visits):
     w = visits.world
     compliance_refresh(months=[PERIOD])
@@ -314,7 +305,6 @@ def test_a_complaint_resolved_in_time_after_all_changes_its_account_only(visits)
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("default_tiers")
 def test_a_moved_complaint_deadline_changes_its_complaints_account(visits):
     w = visits.world
     compliance_refresh(months=[PERIOD])
@@ -325,7 +315,6 @@ def test_a_moved_complaint_deadline_changes_its_complaints_account(visits):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("default_tiers")
 def test_a_lost_account_is_computed_live_alone(visits):
     w = visits.world
     compliance_refresh(months=[PERIOD])
@@ -335,7 +324,6 @@ def test_a_lost_account_is_computed_live_alone(visits):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("default_tiers")
 def test_a_tier_change_makes_every_account_stale(visits):
     w = visits.world
     compliance_refresh(months=[PERIOD])
@@ -344,7 +332,6 @@ def test_a_tier_change_makes_every_account_stale(visits):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("default_tiers")
 def test_past_the_limit_of_changed_accounts_everything_is_computed_live(visits):
     w = visits.world
     compliance_refresh(months=[PERIOD])
@@ -356,7 +343,6 @@ def test_past_the_limit_of_changed_accounts_everything_is_computed_live(visits):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("default_tiers")
 def test_a_refresh_forgets_the_changes_it_has_seen(visits):
     compliance_refresh(months=[PERIOD])
     InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")

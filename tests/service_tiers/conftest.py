@@ -67,13 +67,3 @@ def open_alerts(account=None, rule=None):
 
 def sync():
     return alerts_sync()
-
-
-def ensure_default_tiers():
-    """Transactional tests may start from flushed tables: put the default tiers back as the migration
-    does (serialized rollback does not mix with the end-to-end tests' flushes)."""
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("service_tiers.migrations.0002_default_tiers").create_tiers(apps, None)

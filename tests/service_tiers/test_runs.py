@@ -16,7 +16,7 @@ from service_tiers.models import Alert, AlertDigest, AlertRun
 from service_tiers.services import alert_digests_send, alerts_run
 from service_tiers.tasks import daily_alerts
 from tests.factories import AccountFactory, UserFactory
-from tests.service_tiers.conftest import at, ensure_default_tiers, open_alerts, visit
+from tests.service_tiers.conftest import at, open_alerts, visit
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -86,7 +86,6 @@ def test_the_task_returns_its_counts(world, freeze):
 @pytest.mark.django_db(transaction=True)
 def test_a_real_celery_worker_runs_the_daily_task_through_redis(celery_worker_queue):
     """A worker process on the real Redis broker runs the task against the test database."""
-    ensure_default_tiers()
     account = AccountFactory()
     visit(account, at(2025, 1, 1))
     result = daily_alerts.apply_async(
