@@ -39,9 +39,17 @@ class ContactChoiceMixin:
 
 class InteractionForm(ContactChoiceMixin, forms.ModelForm):
     occurred_at = forms.DateTimeField(
-        label=_("When"), input_formats=DATETIME_INPUT_FORMATS, widget=DateTimeLocalInput()
+        label=_("When"),
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=DateTimeLocalInput(),
+        validators=Interaction._meta.get_field("occurred_at").validators,
     )
-    next_step_due = forms.DateField(label=_("Next step due"), required=False, widget=DateInput())
+    next_step_due = forms.DateField(
+        label=_("Next step due"),
+        required=False,
+        widget=DateInput(),
+        validators=Interaction._meta.get_field("next_step_due").validators,
+    )
 
     class Meta:
         model = Interaction
@@ -92,7 +100,10 @@ class InteractionForm(ContactChoiceMixin, forms.ModelForm):
 
 class ComplaintForm(ContactChoiceMixin, forms.ModelForm):
     received_at = forms.DateTimeField(
-        label=_("Received at"), input_formats=DATETIME_INPUT_FORMATS, widget=DateTimeLocalInput()
+        label=_("Received at"),
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=DateTimeLocalInput(),
+        validators=Complaint._meta.get_field("received_at").validators,
     )
 
     class Meta:
