@@ -25,6 +25,11 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def run_model_validators(model, field_name: str, value) -> None:
+    for validator in model._meta.get_field(field_name).validators:
+        validator(value)
+
+
 class ContactChoiceMixin:
     """Contact choices are the account's own contacts; anything else is refused by name."""
 
@@ -42,7 +47,6 @@ class InteractionForm(ContactChoiceMixin, forms.ModelForm):
         label=_("When"),
         input_formats=DATETIME_INPUT_FORMATS,
         widget=DateTimeLocalInput(),
-        validators=Interaction._meta.get_field("occurred_at").validators,
     )
     next_step_due = forms.DateField(
         label=_("Next step due"),
@@ -77,7 +81,8 @@ class InteractionForm(ContactChoiceMixin, forms.ModelForm):
 
     def clean_occurred_at(self):
         occurred_at = self.cleaned_data["occurred_at"]
-        validate_occurred_at(occurred_at)
+        validate_occurred_at(occurred_at)  # the precise future limit first, then the window
+        run_model_validators(Interaction, "occurred_at", occurred_at)
         return occurred_at
 
     def clean(self):
@@ -103,7 +108,6 @@ class ComplaintForm(ContactChoiceMixin, forms.ModelForm):
         label=_("Received at"),
         input_formats=DATETIME_INPUT_FORMATS,
         widget=DateTimeLocalInput(),
-        validators=Complaint._meta.get_field("received_at").validators,
     )
 
     class Meta:
@@ -130,6 +134,7 @@ class ComplaintForm(ContactChoiceMixin, forms.ModelForm):
     def clean_received_at(self):
         received_at = self.cleaned_data["received_at"]
         validate_occurred_at(received_at)
+        run_model_validators(Complaint, "received_at", received_at)
         return received_at
 
     def _post_clean(self):
