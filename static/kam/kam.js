@@ -9,7 +9,10 @@
     if (!region || !text) return;
     // Emptied first, so the same words said twice are announced twice.
     region.textContent = "";
+    window.clearTimeout(region.kamClear);
     window.setTimeout(function () { region.textContent = text; }, 60);
+    // Emptied again once said, so the page's text is not found twice (the message stays on screen).
+    region.kamClear = window.setTimeout(function () { region.textContent = ""; }, 1500);
   }
 
   function settle(root) {
