@@ -1,0 +1,18 @@
+"""What the service tiers do when other apps report a change (connected in ``ServiceTiersConfig.ready``)."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from scoring.signals import period_regraded
+
+from .models import AlertRun
+
+
+@receiver(period_regraded, dispatch_uid="service_tiers.alerts_after_regrade")
+def alerts_after_regrade(sender, run, **kwargs) -> None:
+    """A re-grade (sent once it has committed) touched every account's grade and score: the grade and
+    score rules are re-evaluated for all of them, in the background, without the morning digests."""
+    from .tasks import daily_alerts
+
+    daily_alerts.delay_on_commit(trigger=AlertRun.Trigger.REGRADE, send_digests=False)
