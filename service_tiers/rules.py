@@ -36,7 +36,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 SERVED_STATUSES = ("active", "dormant")
 OPEN_COMPLAINT_STATUSES = ("open", "in_progress")
@@ -209,6 +209,11 @@ def score_dropped(*, latest: Decimal | None, previous: Decimal | None) -> bool:
 def grade_fell_q(*, latest: str, previous: str) -> Q:
     """Over two related snapshots named ``previous`` and ``latest`` (field paths of their grades)."""
     return Q(**{previous: "A", f"{latest}__in": ["B", "C"]}) | Q(**{previous: "B", latest: "C"})
+
+
+def score_dropped_q(*, latest: str, previous: str) -> Q:
+    """Over two related snapshots (field paths of their totals)."""
+    return Q(**{f"{previous}__gte": F(latest) + SCORE_DROP_POINTS})
 
 
 def at_risk_account_q(prefix: str = "") -> Q:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Complaint, Interaction, Order
 from scoring.models import GradeSnapshot, ScoringModel
+from service_tiers.services import complaint_deadline_fix
 from tests.factories import AccountFactory
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
@@ -151,9 +152,10 @@ def book(world, frozen):
         resolved_at=received + datetime.timedelta(days=2),
         **common,
     )
-    Complaint.objects.create(  # open for weeks: past any deadline
+    late = Complaint.objects.create(  # open for weeks: past any deadline
         account=east_slipping, received_at=received, created_by=w.manager, status="open", **common
     )
+    complaint_deadline_fix(complaint=late)  # as complaint_open does: from the account's tier
     Complaint.objects.create(
         account=w.foreign_account,
         received_at=received,
