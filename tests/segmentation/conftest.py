@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from accounts.models import Account, Complaint, Interaction, Order
 from scoring.models import GradeSnapshot, ScoringModel
-from service_tiers.services import complaint_deadline_fix
 from tests.factories import AccountFactory
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
@@ -152,10 +151,9 @@ def book(world, frozen):
         resolved_at=received + datetime.timedelta(days=2),
         **common,
     )
-    late = Complaint.objects.create(  # open for weeks: past any deadline
+    Complaint.objects.create(  # open for weeks: past any deadline
         account=east_slipping, received_at=received, created_by=w.manager, status="open", **common
     )
-    complaint_deadline_fix(complaint=late)  # as complaint_open does: from the account's tier
     Complaint.objects.create(
         account=w.foreign_account,
         received_at=received,
@@ -172,3 +170,12 @@ def book(world, frozen):
         east_new=east_new,
         north_rising=north_rising,
     )
+
+
+def fix_complaint_deadlines() -> None:
+    """As complaint_open (or the daily run, for complaints entered elsewhere) does: each complaint gets
+    its deadlines from its account's tier."""
+    from service_tiers.services import complaint_deadline_fix
+
+    for complaint in Complaint.objects.filter(deadline__isnull=True):
+        complaint_deadline_fix(complaint=complaint)

@@ -12,7 +12,7 @@ from service_tiers import rules
 from service_tiers.alerts import alerts_sync
 from service_tiers.models import Alert
 from tests.factories import AccountFactory, ComplaintFactory, OrderFactory
-from tests.segmentation.conftest import COMPARE, PERIOD, SHANGHAI, snapshot
+from tests.segmentation.conftest import COMPARE, PERIOD, SHANGHAI, fix_complaint_deadlines, snapshot
 
 
 def _causes(row) -> set[str]:
@@ -33,6 +33,7 @@ def every_cause(book):
     """Beyond the book: a lost account whose grade fell (no alert, not on the list), a complaint past
     its response deadline only, and an invoice due yesterday."""
     w = book.world
+    fix_complaint_deadlines()
     lost = AccountFactory(owner=w.manager, region=w.east, status=Account.Status.LOST)
     snapshot(lost, COMPARE, "A", "90.00", "5000.00")
     snapshot(lost, PERIOD, "C", "40.00", "4000.00", previous="A")

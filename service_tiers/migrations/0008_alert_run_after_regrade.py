@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('service_tiers', '0006_compliance_changed_accounts'),
+        ('service_tiers', '0007_text_length_limits'),
     ]
 
     operations = [
