@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0009_text_length_limits'),
+        ('accounts', '0010_care_and_visit_indexes'),
     ]
 
     operations = [
