@@ -5,6 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kam.limits import BoundedModelMultipleChoiceField
+
 from .models import Complaint, Contact, Interaction
 from .services import validate_occurred_at
 
@@ -63,6 +65,7 @@ class InteractionForm(ContactChoiceMixin, forms.ModelForm):
             "outcome": forms.Textarea(attrs={"rows": 2}),
             "contacts": forms.CheckboxSelectMultiple(),
         }
+        field_classes = {"contacts": BoundedModelMultipleChoiceField}
         error_messages = {"summary": {"required": _("Write what happened, in a sentence or two.")}}
 
     def __init__(self, *args, account, **kwargs):
