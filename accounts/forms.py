@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kam.conflicts import VERSION_FIELD, EditConflict, version_of
+from kam.limits import LONG_TEXT
 
-from .models import Account, Complaint, Contact, Interaction
+from .models import Account, Complaint, Contact, Interaction, SatisfactionSurvey
 from .selectors import complaint_handlers
 from .services import (
     CONTACT_FIELDS,
@@ -140,9 +141,12 @@ class ComplaintForm(ContactChoiceMixin, forms.ModelForm):
 class ComplaintTransitionForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=Complaint.Status.choices)
     resolution = forms.CharField(
-        label=_("Resolution"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Resolution"),
+        required=False,
+        max_length=Complaint._meta.get_field("resolution").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
-    note = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+    note = forms.CharField(label=_("Reason"), required=False, max_length=LONG_TEXT)
 
 
 class VersionedFormMixin:
@@ -312,7 +316,10 @@ class SurveyForm(ContactChoiceMixin, forms.Form):
     answered_on = forms.DateField(label=_("Answered on"), widget=DateInput())
     score = forms.IntegerField(label=_("Score (0–10)"), min_value=0, max_value=10)
     comment = forms.CharField(
-        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Comment"),
+        required=False,
+        max_length=SatisfactionSurvey._meta.get_field("comment").max_length or LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     foreign_contact_message = _("Choose a contact of this account.")

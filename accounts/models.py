@@ -11,6 +11,8 @@ from django.db.models import F, Func, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from kam.limits import bounded_text
+
 from .roles import is_administrator
 from .validators import (
     CREDIT_CODE_REGEX,
@@ -308,7 +310,7 @@ class Contact(models.Model):
     preferred_contact_method = models.CharField(
         _("preferred contact method"), max_length=10, choices=ContactMethod.choices, blank=True
     )
-    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    notes = bounded_text(_("notes"), blank=True)
     is_active = models.BooleanField(
         _("active"),
         default=True,
@@ -367,8 +369,8 @@ class Interaction(models.Model):
         related_name="interactions",
         verbose_name=_("author"),
     )
-    summary = models.TextField(_("summary"))
-    outcome = models.TextField(_("outcome"), blank=True)
+    summary = bounded_text(_("summary"))
+    outcome = bounded_text(_("outcome"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     next_step_due = models.DateField(_("next step due"), null=True, blank=True)
     created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
@@ -451,9 +453,9 @@ class Complaint(models.Model):
     severity = models.CharField(
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
     )
-    description = models.TextField(_("description"))
+    description = bounded_text(_("description"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
-    resolution = models.TextField(_("resolution"), blank=True)
+    resolution = bounded_text(_("resolution"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -584,7 +586,7 @@ class SatisfactionSurvey(models.Model):
     score = models.PositiveSmallIntegerField(
         _("score (0–10)"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
-    comment = models.TextField(_("comment"), blank=True)
+    comment = bounded_text(_("comment"), blank=True)
 
     objects = AccountChildQuerySet.as_manager()
 
@@ -620,7 +622,7 @@ class ComplaintStatusChange(models.Model):
         _("from status"), max_length=12, blank=True, choices=Complaint.Status.choices
     )
     to_status = models.CharField(_("to status"), max_length=12, choices=Complaint.Status.choices)
-    note = models.TextField(_("note"), max_length=2000, blank=True)
+    note = bounded_text(_("note"), blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
     )

@@ -368,9 +368,11 @@ def grade_override_set(
     GradeOverride.objects.filter(account=account, revoked_at__isnull=True).update(
         revoked_at=now, revoked_by=actor
     )
-    override = GradeOverride.objects.create(
+    override = GradeOverride(
         account=account, grade=grade, reason=reason, expires_on=expires_on, author=actor, created_at=now
     )
+    override.full_clean()  # the reason's length limit (kam/limits.py), whatever the entry point
+    override.save()
     latest = GradeSnapshot.objects.filter(account=account).order_by("-period").first()
     if latest is not None:
         latest.grade, latest.override = grade, override

@@ -165,7 +165,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Every related filter offers and accepts only what the user may see (kam/visibility.py).
+    "DEFAULT_FILTER_BACKENDS": ["kam.visibility.VisibleFilterBackend"],
+    # JSON only: the browsable API (forms listing related records) is for development (local.py).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 
 # --- Audit trail (audit/models.py) -------------------------------------------------------------------

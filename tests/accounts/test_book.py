@@ -194,7 +194,7 @@ def test_a_contact_is_added_edited_and_deactivated_from_the_account_page(client,
             (timezone.localdate() + timedelta(days=1)).isoformat(),
             "A birthday cannot be in the future.",
         ),
-        ("notes", "x" * 1_000_000, "Ensure this value has at most 2000 characters"),
+        ("notes", "x" * 1_000_000, "Ensure this value has at most 4000 characters"),
         ("wechat_id", "1abc", "A WeChat ID has 6 to 20"),
     ],
 )
