@@ -239,7 +239,8 @@ def account_editable_fields(*, actor, account: Account | None = None) -> tuple[s
     return ()
 
 
-def _validate_account_fields(*, actor, account: Account, fields: dict) -> None:
+def account_check_fields(*, actor, account: Account, fields: dict) -> None:
+    """The rules of an account change that need the actor: duplicates, parent, owner and team scope."""
     errors = {}
     code = normalise_credit_code(fields.get("credit_code", account.credit_code))
     if code:
@@ -280,7 +281,7 @@ def _refuse_fields(*, fields: dict, allowed: tuple[str, ...]) -> None:
 
 
 def _apply_account_fields(*, actor, account: Account, fields: dict) -> Account:
-    _validate_account_fields(actor=actor, account=account, fields=fields)
+    account_check_fields(actor=actor, account=account, fields=fields)
     team = fields.pop("account_team", None)
     for name, value in fields.items():
         setattr(account, name, value.strip() if isinstance(value, str) else value)
@@ -327,7 +328,8 @@ CONTACT_FIELDS = (
 )  # fmt: skip
 
 
-def _validate_contact_fields(*, contact: Contact, fields: dict) -> None:
+def contact_check_fields(*, contact: Contact, fields: dict) -> None:
+    """Reports-to within the account and without loops; no birthday in the future."""
     errors = {}
     boss = fields.get("reports_to")
     if boss is not None:
@@ -353,7 +355,7 @@ def _apply_contact_fields(*, contact: Contact, fields: dict) -> Contact:
     _refuse_fields(fields=fields, allowed=CONTACT_FIELDS)
     if contact.erased_at:
         raise ValidationError(_("This contact's personal data was erased; it cannot be edited."))
-    _validate_contact_fields(contact=contact, fields=fields)
+    contact_check_fields(contact=contact, fields=fields)
     for name, value in fields.items():
         setattr(contact, name, value.strip() if isinstance(value, str) else value)
     contact.full_clean(validate_constraints=False)
