@@ -54,6 +54,13 @@ def _validate_contacts(*, account: Account, contacts: Iterable[Contact]) -> list
     return contacts
 
 
+def _alerts_follow(account_id: int) -> None:
+    # The account's alerts follow the write in the same transaction (service_tiers app).
+    from service_tiers.services import alerts_follow
+
+    alerts_follow(account_ids=[account_id])
+
+
 @transaction.atomic
 def interaction_log(
     *,
@@ -93,6 +100,7 @@ def interaction_log(
     interaction.full_clean()
     interaction.save()
     interaction.contacts.set(contacts)
+    _alerts_follow(account.pk)
     return interaction
 
 
@@ -134,6 +142,7 @@ def complaint_open(
     from service_tiers.services import complaint_deadline_fix
 
     complaint_deadline_fix(complaint=complaint)
+    _alerts_follow(account.pk)
     return complaint
 
 
@@ -181,6 +190,7 @@ def complaint_transition(
     ComplaintStatusChange.objects.create(
         complaint=complaint, from_status=from_status, to_status=to_status, note=note, changed_by=actor
     )
+    _alerts_follow(complaint.account_id)
     return complaint
 
 
