@@ -200,7 +200,7 @@ def test_nine_hundred_contacts_from_the_page_are_refused_before_any_lookup(
         # Django refuses more than 1,000 fields itself (DATA_UPLOAD_MAX_NUMBER_FIELDS).
         "contacts": [str(world.own_contact.pk)] * 900,
     }
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(40):
         response = client.post(reverse("accounts:interaction_create", args=[world.own_account.pk]), data)
     assert "contacts" in response.context["interaction_form"].errors
     assert str(MAX_LIST_ITEMS) in str(response.context["interaction_form"].errors["contacts"])
