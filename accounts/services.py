@@ -327,7 +327,9 @@ def account_update(*, actor, account: Account, expected_version: str | None = No
     if not allowed:
         raise PermissionDenied
     _refuse_fields(fields=fields, allowed=allowed)
-    return _apply_account_fields(actor=actor, account=account, fields=fields)
+    account = _apply_account_fields(actor=actor, account=account, fields=fields)
+    _alerts_follow(account.pk)  # a status (served, lost, blacklisted) or owner change moves its alerts
+    return account
 
 
 # --- Contacts ------------------------------------------------------------------------------------------
@@ -430,4 +432,5 @@ def survey_record(
     )  # fmt: skip
     survey.full_clean()
     survey.save()
+    _alerts_follow(survey.account_id)  # a low score opens, a new survey may close
     return survey
