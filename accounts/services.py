@@ -327,8 +327,10 @@ def account_update(*, actor, account: Account, expected_version: str | None = No
     if not allowed:
         raise PermissionDenied
     _refuse_fields(fields=fields, allowed=allowed)
+    before = (account.status, account.owner_id)
     account = _apply_account_fields(actor=actor, account=account, fields=fields)
-    _alerts_follow(account.pk)  # a status (served, lost, blacklisted) or owner change moves its alerts
+    if (account.status, account.owner_id) != before:  # served, lost, blacklisted, or who is responsible
+        _alerts_follow(account.pk)
     return account
 
 
