@@ -40,6 +40,7 @@ from django.utils import timezone
 from kam.locks import advisory_lock
 
 from .models import Account, Complaint, Contact, Interaction, Order, Region, SatisfactionSurvey, Team
+from .pinyin import pinyin_keys_upsert
 from .roles import ACCOUNT_MANAGER, ADMINISTRATOR, SALES_DIRECTOR
 from .validators import CREDIT_CODE_ALPHABET, credit_code_check_character
 
@@ -449,6 +450,8 @@ def demo_data_seed(
             rows[0] = len(plan.accounts)
         with phase("accounts (COPY)") as rows:
             rows[0] = _load_accounts(plan)
+        with phase("pinyin keys") as rows:
+            rows[0] = pinyin_keys_upsert((a.pk, a.name, a.short_name) for a in plan.accounts)
         with phase("contacts (COPY)") as rows:
             rows[0] = _load_contacts(rng, plan)
         with phase("account parameters") as rows:

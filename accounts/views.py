@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -20,6 +21,7 @@ from .models import Complaint
 from .roles import is_account_manager, is_administrator, is_sales_director
 
 PAGE_SIZE = 25
+EXPORT_CHUNK = 2000
 
 
 @login_required
@@ -50,8 +52,21 @@ def account_list(request):
     template = "accounts/account_list.html"
     if request.htmx and request.htmx.target == "account-results":
         template += "#results"
+    figures = selectors.account_list_figures(account_ids=[account.pk for account in page.object_list])
+    for account in page.object_list:
+        account.figures = figures[account.pk]
+    search = request.GET.get("q", "").strip()
     return TemplateResponse(
-        request, template, {"filter": filterset, "page": page, "querystring": query.urlencode()}
+        request,
+        template,
+        {
+            "filter": filterset,
+            "page": page,
+            "querystring": query.urlencode(),
+            "search": search,
+            "contact_hits": selectors.contact_hits(user=request.user, query=search),
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -66,6 +81,10 @@ def account_list_export(request, export_format):
             Column(_("Account"), "name"),
             Column(_("Short name"), "short_name"),
             Column(_("Credit code"), "credit_code"),
+            Column(_("Grade"), lambda account: account.figures["grade"] or ""),
+            Column(_("Revenue, 12 months"), lambda account: account.figures["revenue"], "money"),
+            Column(_("Last visit"), lambda account: account.figures["last_visit_on"], "date"),
+            Column(_("Next visit due"), lambda account: account.figures["revisit_due_on"], "date"),
             Column(_("Status"), lambda account: account.get_status_display()),
             Column(_("Region"), lambda account: account.region.name if account.region else ""),
             Column(_("Industry"), lambda account: account.get_industry_display()),
@@ -75,7 +94,7 @@ def account_list_export(request, export_format):
             ),
             Column(_("Updated"), "updated_at", "datetime"),
         ],
-        accounts.iterator(chunk_size=2000),
+        selectors.with_list_figures(accounts.iterator(chunk_size=EXPORT_CHUNK), chunk=EXPORT_CHUNK),
     )
     return export_response(table, export_format=export_format, filename=export_filename("accounts"))
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Account
+from accounts.selectors import account_owner_choices
 
 from . import selectors, services
 from .models import Alert
@@ -37,14 +38,31 @@ def alert_list(request):
     status = request.GET.get("status", Alert.Status.OPEN)
     if status not in Alert.Status.values:
         status = Alert.Status.OPEN
-    alerts = (
-        selectors.alerts_for(user=request.user, status=status)
-        .select_related("account", "responsible")
-        .order_by("read_flag", "due_on", "pk")
+    rule = request.GET.get("rule", "")
+    rule = rule if rule in Alert.Rule.values else ""
+    managers = account_owner_choices(user=request.user)
+    responsible = (
+        managers.filter(pk=request.GET.get("manager")).first()
+        if request.GET.get("manager", "").isdigit()
+        else None
     )
+    alerts = selectors.alert_list(user=request.user, status=status, rule=rule, responsible=responsible)
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return TemplateResponse(
-        request, "service_tiers/alert_list.html", {"page": page, "status": status, "statuses": Alert.Status}
+        request,
+        "service_tiers/alert_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Alert.Status,
+            "rules": Alert.Rule.choices,
+            "rule": rule,
+            "managers": managers,
+            "responsible": responsible,
+            "querystring": query.urlencode(),
+        },
     )
 
 

@@ -122,6 +122,8 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+# Our own zh_Hans number formats (kam/formats/zh_Hans/formats.py): thousands separators in Chinese too.
+FORMAT_MODULE_PATH = ["kam.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

@@ -217,3 +217,43 @@ def test_a_very_large_book_is_rechecked_only_where_something_moved(client, world
     client.get(reverse("service_tiers:my_day"))
     assert not open_alerts(quiet).exists()  # left to the daily run
     assert open_alerts(world.own_account, "revisit_overdue").exists()  # a visit was logged today
+
+
+def test_alert_list_is_unread_and_most_urgent_first_and_filters_by_cause_and_manager(client, db):
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts import roles
+    from service_tiers.models import Alert
+    from tests.factories import AccountFactory, UserFactory
+
+    director = UserFactory(username="lead", role=roles.ADMINISTRATOR)
+    one, two = (UserFactory(username=name, role=roles.ACCOUNT_MANAGER) for name in ("zhang", "li"))
+    now = timezone.now()
+    rows = [
+        (one, Alert.Rule.REVISIT_OVERDUE, 1),
+        (one, Alert.Rule.COMPLAINT_OVERDUE, 5),
+        (two, Alert.Rule.REVISIT_OVERDUE, 0),
+    ]
+    for number, (manager, rule, days_ago) in enumerate(rows):
+        Alert.objects.create(
+            rule=rule,
+            account=AccountFactory(name=f"预警客户{number}有限公司", owner=manager),
+            dedup_key=f"test-{number}",
+            due_on=timezone.localdate(),
+            responsible=manager,
+            opened_at=now - timedelta(days=days_ago),
+        )
+    client.force_login(director)
+    listed = list(client.get(reverse("service_tiers:alert_list")).context["page"].object_list)
+    assert [(a.rule, a.responsible.username) for a in listed] == [
+        ("complaint_overdue", "zhang"),  # most urgent, though the oldest
+        ("revisit_overdue", "li"),  # then the newest
+        ("revisit_overdue", "zhang"),
+    ]
+    by_cause = client.get(reverse("service_tiers:alert_list"), {"rule": "revisit_overdue"}).context["page"]
+    assert {a.rule for a in by_cause.object_list} == {"revisit_overdue"}
+    by_manager = client.get(reverse("service_tiers:alert_list"), {"manager": two.pk}).context["page"]
+    assert [a.responsible.username for a in by_manager.object_list] == ["li"]
