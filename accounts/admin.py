@@ -17,6 +17,33 @@ class VisibleToUserAdmin(admin.ModelAdmin):
             return queryset
         return queryset.visible_to(request.user)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._alerts_follow(obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._alerts_follow(obj)
+
+    def delete_queryset(self, request, queryset):
+        account_ids = list(queryset.values_list(self._account_field(), flat=True))
+        super().delete_queryset(request, queryset)
+        self._follow(account_ids)
+
+    def _account_field(self) -> str:
+        return "pk" if self.model is Account else "account_id"
+
+    def _alerts_follow(self, obj) -> None:
+        self._follow([obj.pk if self.model is Account else getattr(obj, "account_id", None)])
+
+    @staticmethod
+    def _follow(account_ids) -> None:
+        # What an administrator changes here (an invoice paid, a survey answered) moves the account's
+        # alerts at once, as the same change made in the app does (service_tiers app).
+        from service_tiers.services import alerts_follow
+
+        alerts_follow(account_ids=account_ids)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Account and not is_administrator(request.user):
             kwargs["queryset"] = Account.objects.visible_to(request.user)

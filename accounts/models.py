@@ -7,8 +7,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Func, Q, Value
-from django.db.models.functions import Concat, Upper
+from django.db.models import ExpressionWrapper, F, Func, Q, Value
+from django.db.models.functions import Concat, Extract, Upper
 from django.utils.translation import gettext_lazy as _
 
 from kam.limits import bounded_text
@@ -323,7 +323,15 @@ class Contact(models.Model):
                     function="kam_bigrams",
                 ),
                 name="contact_search_bigrams",
-            )
+            ),
+            # Birthdays of a week (care events, service_tiers): month * 100 + day, one index range.
+            models.Index(
+                ExpressionWrapper(
+                    Extract("birthday", "month") * 100 + Extract("birthday", "day"),
+                    output_field=models.IntegerField(),
+                ),
+                name="contact_birthday_month_day",
+            ),
         ]
 
     def __str__(self):
@@ -374,6 +382,13 @@ class Interaction(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "-occurred_at"], name="interaction_account_time"),
+            # The last visit of each account of a book (service plans; service_tiers.rules.VISIT_KINDS):
+            # one probe each instead of walking the calls and e-mails in between.
+            models.Index(
+                fields=["account", "-occurred_at"],
+                condition=Q(kind__in=["visit", "meeting"]),
+                name="interaction_account_visit",
+            ),
             # A month of activity across a book (the dashboard's KPIs per manager) reads the index only.
             models.Index(
                 fields=["occurred_at"], include=["account", "author", "kind"], name="interaction_time"

@@ -343,6 +343,12 @@ def account_rating_set(
 # --- Overrides --------------------------------------------------------------------------------------
 
 
+def _alerts_follow(account_id: int) -> None:
+    from service_tiers.services import alerts_follow  # the effective grade moves the account's tier
+
+    alerts_follow(account_ids=[account_id])
+
+
 @transaction.atomic
 def grade_override_set(
     *, actor, account_id: int, grade: str, reason: str, expires_on: datetime.date
@@ -377,6 +383,7 @@ def grade_override_set(
     if latest is not None:
         latest.grade, latest.override = grade, override
         latest.save(update_fields=["grade", "override"])
+    _alerts_follow(account.pk)
     return override
 
 
@@ -393,6 +400,7 @@ def grade_override_revoke(*, actor, account_id: int) -> int:
         revoked_at=timezone.now(), revoked_by=actor
     )
     _restore_computed_grades(override_ids=[o.pk for o in overrides])
+    _alerts_follow(account.pk)
     return len(overrides)
 
 

@@ -75,7 +75,7 @@ def compliance_sql(scope, *, month: date, key: str, today: date) -> tuple[str, l
     ``selectors.service_compliance``."""
     assert key in ("owner_id", "account_id")
     start, end, start_at, end_at = _month_bounds(month)
-    plan, plan_params = plan_sql(scope, today=today, with_first_order=False, with_history=False)
+    plan, plan_params = plan_sql(scope, today=today, with_history=False)
     t = _tables()
     tz = timezone.get_current_timezone_name()
     visit_kinds = "('visit', 'meeting')"

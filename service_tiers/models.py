@@ -288,6 +288,7 @@ class AlertRun(models.Model):
         MANUAL = "manual", _("Admin action")
         COMMAND = "command", _("Management command")
         BENCHMARK = "benchmark", _("Benchmark")
+        REGRADE = "regrade", _("After a re-grade")
 
     trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
     started_at = models.DateTimeField(_("started"))

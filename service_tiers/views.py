@@ -24,9 +24,7 @@ PAGE_SIZE = 25
 @require_GET
 @login_required
 def my_day(request):
-    # The rules are re-checked for this user's accounts first, so acting on an item (a visit logged,
-    # a complaint resolved) clears its alert at once rather than at tomorrow's run.
-    services.alerts_refresh_for(user=request.user)
+    # No write here: alerts follow every write (services.alerts_follow) and the daily run.
     context = selectors.my_day(user=request.user)
     return TemplateResponse(request, "service_tiers/my_day.html", context)
 
