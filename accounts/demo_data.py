@@ -60,6 +60,22 @@ ADMIN_USERNAME = "admin"
 DIRECTOR_USERNAMES = ("director", "director2")
 MANAGER_USERNAMES = ("manager", *(f"manager{n}" for n in range(2, 10)))
 DEMO_USERNAMES = (ADMIN_USERNAME, *DIRECTOR_USERNAMES, *MANAGER_USERNAMES)
+# Names people see on every page ("王芳", not "manager2"). A Chinese name is written surname first with
+# no space, so it is kept whole in first_name: get_full_name() then gives it as written.
+DEMO_NAMES = {
+    "admin": "陈静",
+    "director": "周建华",
+    "director2": "吴志强",
+    "manager": "王芳",
+    "manager2": "李娜",
+    "manager3": "张伟",
+    "manager4": "刘洋",
+    "manager5": "杨敏",
+    "manager6": "赵磊",
+    "manager7": "黄婷",
+    "manager8": "孙浩",
+    "manager9": "郑丽",
+}
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -568,7 +584,12 @@ def _ensure_organisation():
     users, new_usernames = {}, []
     for username in DEMO_USERNAMES:
         user, created = User.objects.get_or_create(
-            username=username, defaults={"password": password, "email": f"{username}@kam.example"}
+            username=username,
+            defaults={
+                "password": password,
+                "email": f"{username}@kam.example",
+                "first_name": DEMO_NAMES[username],
+            },
         )
         if created:
             new_usernames.append(username)
@@ -1125,9 +1146,12 @@ def _generate_interactions(plan: AccountPlan) -> int:
                        LEAST(x.occurred_at + make_interval(mins => 5 + floor(x.u_outcome * 240)::int),
                              %(now)s)
                 FROM (
+                    -- A history ends now: an office-hours time later today moves to the day before.
                     SELECT y.*,
-                           (y.day + make_interval(mins => 510 + floor(y.u_time * 540)::int))
-                               AT TIME ZONE %(tz)s AS occurred_at
+                           CASE WHEN y.at > %(now)s THEN y.at - interval '1 day' ELSE y.at END AS occurred_at
+                    FROM (SELECT z.*,
+                                 (z.day + make_interval(mins => 510 + floor(z.u_time * 540)::int))
+                                     AT TIME ZONE %(tz)s AS at
                     FROM (
                         SELECT p.account_id, p.owner_id,
                                (p.interaction_from
@@ -1140,7 +1164,7 @@ def _generate_interactions(plan: AccountPlan) -> int:
                         FROM demo_profile AS p
                         CROSS JOIN LATERAL generate_series(1, p.interaction_count)
                         OFFSET 0
-                    ) AS y
+                    ) AS z) AS y
                 ) AS x
                 RETURNING id, account_id
             ),

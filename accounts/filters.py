@@ -40,18 +40,21 @@ def effective_grade():
     """A director's override in force, else the computed grade of the latest snapshot: the plan's rule
     (service_tiers/plans.py) as an ORM expression, for the list's grade filter and sort."""
     from scoring.models import GradeOverride
+    from service_tiers.rules import override_in_force_q
 
     override = GradeOverride.objects.filter(
-        account_id=OuterRef("pk"), revoked_at__isnull=True, expires_on__gte=timezone.localdate()
+        override_in_force_q(today=timezone.localdate()), account_id=OuterRef("pk")
     ).values("grade")[:1]
     return Coalesce(Subquery(override), latest_snapshot("computed_grade"))
 
 
 def last_visit_at():
+    from service_tiers.rules import visit_q
+
     from .models import Interaction
 
     return Subquery(
-        Interaction.objects.filter(account_id=OuterRef("pk"), kind__in=["visit", "meeting"])
+        Interaction.objects.filter(visit_q(), account_id=OuterRef("pk"))
         .order_by("-occurred_at")
         .values("occurred_at")[:1]
     )

@@ -232,6 +232,8 @@ def launch(children: list[Child]) -> None:
         )
 
     env = dict(os.environ, DJANGO_SETTINGS_MODULE=SETTINGS_MODULE, PYTHONUNBUFFERED="1")
+    # The digest's links lead where this KAM answers (PORT=8001 make run), unless set on purpose.
+    env.setdefault("KAM_SITE_URL", url.rstrip("/"))
     python = sys.executable
     with signals_deferred():  # a server half-started by an interrupted call could not be stopped
         start_data_stores(env)

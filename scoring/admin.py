@@ -215,7 +215,13 @@ class ScoringModelAdmin(admin.ModelAdmin):
         model = get_object_or_404(ScoringModel, pk=pk)
         if not self.has_add_permission(request):
             raise PermissionDenied
-        copy = services.scoring_model_copy_to_draft(actor=request.user, scoring_model=model)
+        # The copy is named by the admin: a name like "Copy of …" would show on every account page long
+        # after its weights changed.
+        name = request.POST.get("name", "").strip()
+        if not name:
+            messages.error(request, gettext("Give the new draft a name (what it is for, not its weights)."))
+            return HttpResponseRedirect(self._change_url(model))
+        copy = services.scoring_model_copy_to_draft(actor=request.user, scoring_model=model, name=name[:100])
         messages.success(request, gettext("Copied to the new draft “%(name)s”.") % {"name": copy.name})
         return HttpResponseRedirect(self._change_url(copy))
 

@@ -109,7 +109,7 @@ def plans_by_account(*, account_ids: list[int], today: date | None = None) -> di
     the same plan as My day and the account page)."""
     if not account_ids:
         return {}
-    sql, params = plan_sql(list(account_ids), today=today or timezone.localdate(), with_first_order=False)
+    sql, params = plan_sql(list(account_ids), today=today or timezone.localdate())
     return {row["account_id"]: row for row in _rows(sql, params)}
 
 
@@ -328,6 +328,25 @@ def alerts_for(
     return alerts.filter(status=status).annotate(
         read_flag=Exists(AlertRead.objects.filter(alert=OuterRef("pk"), user_id=user.pk))
     )
+
+
+def alert_groups(*, user, alerts: list) -> list[dict]:
+    """My day's alerts grouped by cause, most urgent cause first: the count of every open alert of the
+    cause (one query) with the first few of them (those My day already picked)."""
+    from django.db.models import Count
+
+    counts = dict(alerts_for(user=user).order_by().values_list("rule").annotate(n=Count("pk")))
+    labels = dict(Alert.Rule.choices)
+    return [
+        {
+            "rule": rule,
+            "label": labels[rule],
+            "count": counts[rule],
+            "alerts": [alert for alert in alerts if alert.rule == rule],
+        }
+        for rule in ALERT_URGENCY
+        if counts.get(rule)
+    ]
 
 
 # Most urgent first: a complaint past its deadline or an unpaid invoice costs the customer now; a

@@ -26,6 +26,7 @@ PAGE_SIZE = 25
 def my_day(request):
     # No write here: alerts follow every write (services.alerts_follow) and the daily run.
     context = selectors.my_day(user=request.user)
+    context["alert_groups"] = selectors.alert_groups(user=request.user, alerts=context["alerts"])
     return TemplateResponse(request, "service_tiers/my_day.html", context)
 
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts import roles
-from service_tiers.services import alerts_refresh_for
+from service_tiers.models import AlertRun
+from service_tiers.services import alerts_run
 from tests.e2e.conftest import log_in, screenshot
 from tests.factories import (
     AccountFactory,
@@ -47,7 +48,7 @@ def desk(transactional_db):
     ComplaintFactory(account=account)
     AccountFactory(name="杭州天成物流有限公司", short_name="天成物流", owner=manager, region=east)
     regrade_period()
-    alerts_refresh_for(user=manager)
+    alerts_run(trigger=AlertRun.Trigger.MANUAL, send_digests=False)
     return {"manager": manager, "director": director, "account": account}
 
 

@@ -187,3 +187,14 @@ def test_non_staff_cannot_reach_the_scoring_admin(client, world, draft):
     client.force_login(world.director)
     response = client.get(reverse("admin:scoring_scoringmodel_preview", args=[draft.pk]))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_copying_a_model_asks_for_a_name(client, world, default_model):
+    client.force_login(world.admin)
+    copy_url = reverse("admin:scoring_scoringmodel_copy", args=[default_model.pk])
+    before = ScoringModel.objects.count()
+    client.post(copy_url, {"name": "  "})
+    assert ScoringModel.objects.count() == before  # no nameless "Copy of …" draft
+    client.post(copy_url, {"name": "2027 model, more weight on growth"})
+    draft = ScoringModel.objects.latest("pk")
+    assert (draft.name, draft.status) == ("2027 model, more weight on growth", ScoringModel.Status.DRAFT)
