@@ -3,13 +3,15 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from kam.visibility import VisibleAdminMixin
+
 from .models import Account, Complaint, Contact, Interaction, Order, Region, SatisfactionSurvey, Team
 from .roles import is_administrator
 
 
-class VisibleToUserAdmin(admin.ModelAdmin):
-    """List, change and delete pages go through ``visible_to``; foreign keys to accounts offer only
-    visible accounts."""
+class VisibleToUserAdmin(VisibleAdminMixin, admin.ModelAdmin):
+    """For account data: list, change and delete pages go through ``visible_to``; every related widget
+    offers only what the user may see (``kam.visibility.VisibleAdminMixin``)."""
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -44,21 +46,16 @@ class VisibleToUserAdmin(admin.ModelAdmin):
 
         alerts_follow(account_ids=account_ids)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Account and not is_administrator(request.user):
-            kwargs["queryset"] = Account.objects.visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(VisibleAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
     filter_horizontal = ["directors"]
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(VisibleAdminMixin, admin.ModelAdmin):
     list_display = ["name", "region"]
     list_filter = ["region"]
     search_fields = ["name"]

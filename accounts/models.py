@@ -11,7 +11,7 @@ from django.db.models import ExpressionWrapper, F, Func, Q, Value
 from django.db.models.functions import Concat, Extract, Upper
 from django.utils.translation import gettext_lazy as _
 
-from kam.limits import bounded_text
+from kam.limits import BIRTHDAY, PAST_EVENT, PLANNED, bounded_text
 
 from .roles import is_administrator
 from .validators import CREDIT_CODE_REGEX, normalise_credit_code, validate_credit_code
@@ -298,7 +298,7 @@ class Contact(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True, validators=[BIRTHDAY])
     preferred_contact_method = models.CharField(
         _("preferred contact method"), max_length=10, choices=ContactMethod.choices, blank=True
     )
@@ -354,7 +354,7 @@ class Interaction(models.Model):
         Contact, blank=True, related_name="interactions", verbose_name=_("contacts")
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    occurred_at = models.DateTimeField(_("when"))
+    occurred_at = models.DateTimeField(_("when"), validators=[PAST_EVENT])
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -364,7 +364,7 @@ class Interaction(models.Model):
     summary = bounded_text(_("summary"))
     outcome = bounded_text(_("outcome"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
-    next_step_due = models.DateField(_("next step due"), null=True, blank=True)
+    next_step_due = models.DateField(_("next step due"), null=True, blank=True, validators=[PLANNED])
     created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
 
     objects = AccountChildQuerySet.as_manager()
@@ -446,7 +446,7 @@ class Complaint(models.Model):
         related_name="complaints",
         verbose_name=_("contact"),
     )
-    received_at = models.DateTimeField(_("received at"))
+    received_at = models.DateTimeField(_("received at"), validators=[PAST_EVENT])
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
     severity = models.CharField(
@@ -455,7 +455,7 @@ class Complaint(models.Model):
     description = bounded_text(_("description"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     resolution = bounded_text(_("resolution"), blank=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, validators=[PAST_EVENT])
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -511,15 +511,15 @@ class Order(models.Model):
         Account, on_delete=models.PROTECT, related_name="orders", verbose_name=_("account"), db_index=False
     )
     number = models.CharField(_("order number"), max_length=40, unique=True)
-    order_date = models.DateField(_("order date"))
+    order_date = models.DateField(_("order date"), validators=[PAST_EVENT])
     product_line = models.CharField(_("product line"), max_length=100, blank=True)
     amount = models.DecimalField(
         _("amount (CNY)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
     )
     gross_profit = models.DecimalField(_("gross profit (CNY)"), max_digits=14, decimal_places=2)
-    invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
-    due_date = models.DateField(_("due date"), null=True, blank=True)
-    paid_date = models.DateField(_("paid date"), null=True, blank=True)
+    invoice_date = models.DateField(_("invoice date"), null=True, blank=True, validators=[PAST_EVENT])
+    due_date = models.DateField(_("due date"), null=True, blank=True, validators=[PLANNED])
+    paid_date = models.DateField(_("paid date"), null=True, blank=True, validators=[PAST_EVENT])
 
     objects = AccountChildQuerySet.as_manager()
 
@@ -580,8 +580,8 @@ class SatisfactionSurvey(models.Model):
         related_name="surveys",
         verbose_name=_("contact"),
     )
-    sent_on = models.DateField(_("sent on"))
-    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    sent_on = models.DateField(_("sent on"), validators=[PAST_EVENT])
+    answered_on = models.DateField(_("answered on"), null=True, blank=True, validators=[PAST_EVENT])
     score = models.PositiveSmallIntegerField(
         _("score (0–10)"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
     )

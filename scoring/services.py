@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from accounts.roles import is_administrator, is_sales_director
 from kam.locks import advisory_lock, advisory_xact_lock
+from kam.periods import parse_period
 
 from .computation import (
     ORDER_AGGREGATES_TABLE,
@@ -65,7 +66,7 @@ def period_normalise(period: datetime.date | str | None) -> datetime.date:
     if period is None:
         return current_period()
     if isinstance(period, str):
-        period = datetime.date.fromisoformat(period if len(period) > 7 else f"{period}-01")
+        return parse_period(period)  # a month given by a person (a command's --period)
     return period.replace(day=1)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.cache import cache
 
-from service_tiers.compliance import compliance_refresh
-
 from .cube import cube_refresh
 
 # Set while a rebuild is queued and not started (see receivers.py); it expires in case the task is lost,
@@ -20,5 +18,4 @@ def dashboard_cube_refresh() -> dict:
     """Rebuild the dashboard's aggregate tables (after the re-grade, and nightly for new orders)."""
     cache.delete(REFRESH_QUEUED_KEY)  # from now on, a new re-grade needs a new rebuild
     refresh = cube_refresh()
-    compliance_refresh()  # the grade snapshots changed the tiers compliance is counted by
     return {"refreshed_at": refresh.refreshed_at.isoformat(), "seconds": float(refresh.seconds)}

@@ -419,9 +419,7 @@ def service_compliance(*, accounts: QuerySet, month: date) -> list[dict]:
     before it (and in the month itself); whether the next visit or survey came in time is one index
     probe per item due. Only managers and tiers with something due or sent appear.
 
-    The figures of the latest graded months are stored per account and summed here for the accounts
-    nothing has changed for since; the changed accounts (or, after a tier or grade change, every
-    account) are computed live (``compliance.py``).
+    Computed live from the sources, in one statement (``compliance.py``).
     """
     rows = compliance_rows(accounts=accounts, month=month)
     from django.contrib.auth import get_user_model

@@ -5,7 +5,6 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.cache import cache
 
-from .compliance import compliance_refresh_if_stale
 from .models import AlertRun
 from .services import alerts_run
 
@@ -29,10 +28,3 @@ def daily_alerts(trigger: str = AlertRun.Trigger.SCHEDULE, send_digests: bool = 
         "open": run.still_open,
         "digests": run.digests_sent,
     }
-
-
-@shared_task(name="service_tiers.tasks.compliance_figures_refresh")
-def compliance_figures_refresh() -> dict:
-    """Every 10 minutes (django-celery-beat): rebuild the stored compliance figures when something they
-    are computed from has changed (a few seconds at 100k accounts); until then pages compute live."""
-    return {"months": [f"{month:%Y-%m}" for month in compliance_refresh_if_stale()]}

@@ -27,7 +27,7 @@ def fill_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0010_care_and_visit_indexes'),
+        ('accounts', '0011_date_windows'),
     ]
 
     operations = [
