@@ -27,7 +27,7 @@ def fill_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0011_date_windows'),
+        ('accounts', '0012_contact_details_and_complaint_history'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0012_account_name_keys'),
+        ('accounts', '0013_account_name_keys'),
     ]
 
     operations = [
