@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts import demo_data
 
-DEFAULT_DEMO_PASSWORD = "kam-demo-2026"  # published in the README: never used in production
+DEFAULT_DEMO_PASSWORD = "kam-demo-2026"  # noqa: S105 - published in the README; refused in production
 
 
 class Command(BaseCommand):
