@@ -1,9 +1,11 @@
 """Settings shared by every environment. Every value comes from the environment (see .env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from kam import embedded
@@ -33,6 +35,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "template_partials",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "segmentation",
     "scoring",
@@ -41,15 +47,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files answer here, with their long cache
+    "kam.security.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kam.auth.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kam.urls"
@@ -138,11 +150,55 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: a locked-out user or address is refused before any password is checked, on every
+# path that calls authenticate() with the request (login page, admin login, the API token endpoint).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+
+# --- Login lockout (django-axes) -------------------------------------------------------------------
+# After KAM_LOGIN_FAILURE_LIMIT wrong passwords for one user name, or from one client address, further
+# attempts are refused for KAM_LOGIN_LOCKOUT_MINUTES (even with the right password).
+AXES_FAILURE_LIMIT = env.int("KAM_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("KAM_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "kam.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "kam.security.lockout_response"
+AXES_VERBOSE = False
+# Addresses or networks of the reverse proxies in front of KAM: only their X-Forwarded-For is believed.
+KAM_TRUSTED_PROXIES = env.list("KAM_TRUSTED_PROXIES", default=[])
+
+# --- Two-factor sign-in (django-otp, TOTP) ----------------------------------------------------------
+# Staff who set up an authenticator app enter its code after their password; when this is True, staff
+# without one must set it up before they reach any page.
+KAM_STAFF_2FA_REQUIRED = env.bool("KAM_STAFF_2FA_REQUIRED", default=False)
+OTP_TOTP_ISSUER = "KAM"
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------------------------
+# The pages load only their own scripts and styles (vendored, no CDN) and have no inline script or
+# style attribute; data: images are Pico's form icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
@@ -210,6 +266,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes narrates every attempt at INFO; lockouts and failures still show as warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- KAM -------------------------------------------------------------------------------------------
