@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from accounts import views as account_views
-from kam import auth
+from kam import auth, health
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -40,4 +40,5 @@ urlpatterns = [
     path("", include("service_tiers.urls")),
     path("api/", include("kam.api", namespace="api")),
     path("admin/", admin.site.urls),
+    path("health/", health.health, name="health"),
 ]

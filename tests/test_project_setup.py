@@ -203,6 +203,12 @@ def test_compose_healthchecks_and_start_order(compose):
             assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
+def test_compose_health_checks_use_the_health_endpoint(compose):
+    services = compose["services"]
+    assert "/health/" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
+
+
 def test_dockerfile_builds_a_slim_non_root_image_with_static_files():
     dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
     assert "FROM python:3.11-slim" in dockerfile

@@ -115,6 +115,7 @@ ROUTES = {
     "password_reset_complete": Route(
         lambda w: reverse("password_reset_complete"), kind="public", public_status=EVERYONE_200
     ),
+    "health": Route(lambda w: reverse("health"), kind="public", public_status=EVERYONE_200),
     "two_factor_verify": Route(lambda w: reverse("two_factor_verify"), kind="list", ok=302, shows=None),
     "two_factor_setup": Route(lambda w: reverse("two_factor_setup"), kind="staff"),
     # Account pages

@@ -122,6 +122,8 @@ def data_store_settings(*, embedded_allowed: bool) -> dict:
         CONN_MAX_AGE=env.int("CONN_MAX_AGE", default=60),
         CONN_HEALTH_CHECKS=True,
     )
+    # A server that does not answer fails a connection in seconds (health checks, pages) instead of hanging.
+    database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     broker_url = embedded.celery_broker_url(redis_url)
     return {
         "DATABASE_URL": database_url,
@@ -276,5 +278,7 @@ KAM_INTERACTION_MAX_FUTURE_DAYS = env.int("KAM_INTERACTION_MAX_FUTURE_DAYS", def
 # The published demo password; production has none (seed_demo there needs --force and picks a random one).
 KAM_DEMO_PASSWORD = env("KAM_DEMO_PASSWORD", default="kam-demo-2026")
 KAM_PRODUCTION = False
+# Redis sorted set where Celery workers record their heartbeat for /health/ (kam/health.py).
+KAM_WORKER_HEARTBEAT_KEY = "kam:worker-heartbeats"
 # Where users reach KAM: absolute links in e-mails (the daily alert digest).
 KAM_SITE_URL = env("KAM_SITE_URL", default="http://127.0.0.1:8000")
