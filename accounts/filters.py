@@ -4,6 +4,8 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from kam.visibility import VisibleFilterSet, VisibleModelChoiceFilter
+
 from .models import Account, Region
 from .search import account_search
 
@@ -15,13 +17,20 @@ SORTS = {
 }
 
 
-class AccountFilter(django_filters.FilterSet):
+def _owner_choices(user):
+    # The managers of the visible accounts, from the per-owner counts the list page has at hand.
+    from .selectors import account_owner_choices
+
+    return account_owner_choices(user=user)
+
+
+class AccountFilter(VisibleFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=Account.Status.choices, label=_("Status"))
-    region = django_filters.ModelChoiceFilter(queryset=Region.objects.all(), label=_("Region"))
+    region = VisibleModelChoiceFilter(queryset=Region.objects.all(), label=_("Region"))
     industry = django_filters.ChoiceFilter(choices=Account.Industry.choices, label=_("Industry"))
-    owner = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.none(), label=_("Account manager")
+    owner = VisibleModelChoiceFilter(
+        queryset=get_user_model().objects.all(), visible=_owner_choices, label=_("Account manager")
     )
     sort = django_filters.ChoiceFilter(
         method="sort_by",
@@ -38,11 +47,6 @@ class AccountFilter(django_filters.FilterSet):
     class Meta:
         model = Account
         fields = ["q", "status", "region", "industry", "owner", "sort"]
-
-    def __init__(self, data=None, queryset=None, *, request=None, owners=None, **kwargs):
-        super().__init__(data, queryset, request=request, **kwargs)
-        if owners is not None:
-            self.filters["owner"].queryset = owners
 
     def search(self, queryset, name, value):
         return account_search(queryset, value)

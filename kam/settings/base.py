@@ -39,10 +39,15 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "kam",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
     "accounts",
     "segmentation",
     "scoring",
     "service_tiers",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "kam.auth.StaffTwoFactorMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -122,8 +128,13 @@ def data_store_settings(*, embedded_allowed: bool) -> dict:
         CONN_MAX_AGE=env.int("CONN_MAX_AGE", default=60),
         CONN_HEALTH_CHECKS=True,
     )
+    options = database.setdefault("OPTIONS", {})
     # A server that does not answer fails a connection in seconds (health checks, pages) instead of hanging.
-    database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    options.setdefault("connect_timeout", 5)
+    # PostgreSQL's JIT compiles a statement whose estimated cost passes jit_above_cost for ~250 ms, longer
+    # than the dashboard, compliance and alert statements then take (measured with bench_dashboard at 100k
+    # accounts). Set once for every connection; the few statements it pays off for turn it on (SET LOCAL).
+    options["options"] = " ".join(filter(None, [options.get("options", ""), "-c jit=off"]))
     broker_url = embedded.celery_broker_url(redis_url)
     return {
         "DATABASE_URL": database_url,
@@ -258,8 +269,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Every related filter offers and accepts only what the user may see (kam/visibility.py).
+    "DEFAULT_FILTER_BACKENDS": ["kam.visibility.VisibleFilterBackend"],
+    # JSON only: the browsable API (forms listing related records) is for development (local.py).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
+
+# --- Audit trail (audit/models.py) -------------------------------------------------------------------
+# The audit triggers are installed by ``migrate`` (after the migrations), not written into each tracked
+# app's migrations: the trail has one home, and the tracked apps' migration histories stay their own.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = False  # audit/apps.py installs only what is missing
+# Reads (GET, HEAD) write nothing, so they need no context.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# The moment of each change, not the start of its transaction: a request that changes an account and
+# then a contact lists them in that order.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 # --- Logging ---------------------------------------------------------------------------------------
 LOGGING = {
