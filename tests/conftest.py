@@ -127,6 +127,34 @@ def database_url_for_subprocesses() -> str:
     return f"postgres://{credentials}@{host}{port}/{database['NAME']}"
 
 
+def celery_worker_start(queue: str, *, pool: tuple[str, ...] = ("--pool", "solo"), env: dict | None = None):
+    """A real Celery worker process for ``queue`` against the test database (see celery_worker_queue)."""
+    worker_env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocesses(),
+        "REDIS_URL": django_settings.REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "kam.settings.test",
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "celery", "-A", "kam", "worker", "-Q", queue, "-n", f"{queue}@%h"]
+    command += [*pool, "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return subprocess.Popen(
+        command,
+        cwd=Path(__file__).resolve().parent.parent,
+        env=worker_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # a test may kill the worker and its pool as a group
+    )
+
+
+def celery_worker_stop(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.terminate()
+    output = worker.communicate(timeout=30)[0].decode(errors="replace")
+    print(f"--- Celery worker output ---\n{output}")
+
+
 @pytest.fixture
 def celery_worker_queue(transactional_db):
     """A real Celery worker process on the real Redis broker, working against the test database.
@@ -136,35 +164,11 @@ def celery_worker_queue(transactional_db):
     attached to the test report when the test fails.
     """
     queue = f"kam-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_for_subprocesses(),
-        "REDIS_URL": django_settings.REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "kam.settings.test",
-    }
-    command = [sys.executable, "-m", "celery", "-A", "kam", "worker", "-Q", queue, "-n", f"{queue}@%h"]
-    command += [
-        "--pool",
-        "solo",
-        "-l",
-        "warning",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
-    worker = subprocess.Popen(
-        command,
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    worker = celery_worker_start(queue)
     try:
         yield queue
     finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0].decode(errors="replace")
-        print(f"--- Celery worker output ---\n{output}")
+        celery_worker_stop(worker)
 
 
 @dataclass

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "kam.errors.DiskFullMiddleware",  # a full disk: a plain page in the user's language, not a 500
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -253,11 +254,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Redis hands an unacknowledged task to another worker after this long: longer than the longest
     # task may run (its hard time limit), or a slow re-grade would run twice at once.
-    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 10 * 60),
     # A stopped or frozen Redis fails a publish within seconds instead of holding a request for ever.
     "socket_connect_timeout": 2,
     "socket_timeout": 10,
 }
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
+    raise environ.ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT, or Redis hands a running "
+        "task to a second worker"
+    )
+# A run record still pending or unfinished this long after it was queued has no worker left: the broker
+# would have redelivered it, and the hard time limit would have ended any delivery (kam/tasks.py).
+KAM_RUN_ABANDONED_SECONDS = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + CELERY_TASK_TIME_LIMIT
 CELERY_BROKER_CONNECTION_TIMEOUT = 2  # how long a publish keeps trying to reach a stopped broker
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
