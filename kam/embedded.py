@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import warnings
 from pathlib import Path
 from urllib.parse import quote
@@ -151,6 +152,13 @@ def _close_own_redis_clients() -> None:
         import kombu.pools
 
         kombu.pools.reset()
+    celery_module = sys.modules.get("kam.celery")
+    if celery_module is not None:  # the result backend keeps a client (and a pub/sub) of its own
+        with contextlib.suppress(Exception):
+            backend = getattr(celery_module.app._local, "backend", None)
+            if backend is not None:
+                backend.result_consumer.stop()
+                backend.client.connection_pool.disconnect()
 
 
 def stop_embedded_servers() -> None:

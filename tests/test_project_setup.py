@@ -451,30 +451,3 @@ def test_make_run_serves_stops_on_ctrl_c_and_keeps_its_data(launcher_dirs):
         assert f"{stop_signal.name} received" in launcher.output
         assert "stopped." in launcher.output.splitlines()[-1]
     assert launcher.output.count("No migrations to apply.") == 3
-
-
-def test_a_management_command_stops_the_embedded_servers_it_started(tmp_path):
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST"))}
-    env.update(DATABASE_URL="", REDIS_URL="", KAM_VAR_DIR=str(tmp_path / "var"))
-    env["DJANGO_SETTINGS_MODULE"] = "kam.settings.local"
-    # What `manage.py regrade --async` does to Redis: the cache and a publish on the broker.
-    uses_both = (
-        "from django.core.cache import cache; from django.db import connection; from kam.celery import app; "
-        "cache.set('kam-test', 1); connection.ensure_connection(); "
-        "app.send_task('kam.tasks.runs_watchdog', queue='kam-test-nobody-listens')"
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", uses_both],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    left = []
-    for pid_file in embedded.server_pid_files(tmp_path / "var"):
-        if pid_file.exists():
-            with contextlib.suppress(ValueError, psutil.Error):
-                left.append(psutil.Process(int(pid_file.read_text().split()[0])))
-    assert_all_gone(left, timeout=10)
