@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.admin import VisibleToUserAdmin
 from kam.queue import QueueUnavailable, enqueue_on_commit, queue_check
+from kam.visibility import VisibleAdminMixin
 
 from . import selectors, services
 from .computation import BandSpec, CriterionSpec
@@ -113,7 +114,7 @@ class BandInline(DraftOnlyInline):
 
 
 @admin.register(ScoringModel)
-class ScoringModelAdmin(admin.ModelAdmin):
+class ScoringModelAdmin(VisibleAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "status",
@@ -265,7 +266,7 @@ class ScoringModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegradeRun)
-class RegradeRunAdmin(admin.ModelAdmin):
+class RegradeRunAdmin(VisibleAdminMixin, admin.ModelAdmin):
     list_display = [
         "period",
         "status",

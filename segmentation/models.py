@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kam.limits import PLANNED
+
 
 class KpiMetric(models.TextChoices):
     VISITS = "visits", _("Visits")
@@ -37,12 +39,15 @@ class KpiTarget(models.Model):
     )
     metric = models.CharField(_("metric"), max_length=20, choices=KpiMetric.choices)
     monthly_target = models.PositiveIntegerField(_("monthly target"))
-    valid_from = models.DateField(_("from month"), help_text=_("First day of the first month."))
+    valid_from = models.DateField(
+        _("from month"), help_text=_("First day of the first month."), validators=[PLANNED]
+    )
     valid_until = models.DateField(
         _("until month"),
         null=True,
         blank=True,
         help_text=_("First day of the last month; empty: open ended."),
+        validators=[PLANNED],
     )
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("set by")

@@ -6,7 +6,6 @@ from celery import shared_task
 from django.core.cache import cache
 
 from kam.schedule import day_slot, once_per_slot
-from service_tiers.compliance import compliance_refresh
 
 from .cube import cube_refresh
 
@@ -22,5 +21,4 @@ def dashboard_cube_refresh(self) -> dict:
     """Rebuild the dashboard's aggregate tables (after the re-grade, and nightly for new orders)."""
     cache.delete(REFRESH_QUEUED_KEY)  # from now on, a new re-grade needs a new rebuild
     refresh = cube_refresh()
-    compliance_refresh()  # the grade snapshots changed the tiers compliance is counted by
     return {"refreshed_at": refresh.refreshed_at.isoformat(), "seconds": float(refresh.seconds)}

@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.roles import is_administrator, is_sales_director
 from accounts.selectors import account_owners
 from kam.exports import export_filename, export_response
+from kam.replica import replica_reads
 
 from . import exports, selectors, services
 from .forms import CellForm, DashboardFilterForm, KpiTargetForm
@@ -59,6 +60,7 @@ def _lazy_section(request, section, accounts, filters):
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
+@replica_reads
 def dashboard(request):
     form, filters, accounts = _scope(request)
     section = request.GET.get("section")
@@ -137,6 +139,7 @@ class _Counted:
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
+@replica_reads
 def drilldown(request):
     """The accounts behind a figure: a migration cell (from → to), a grade, or a dimension row."""
     form, filters, accounts = _scope(request)
@@ -160,6 +163,7 @@ def drilldown(request):
 
 @require_GET
 @login_required
+@replica_reads
 def export(request, table, export_format):
     """Any dashboard table or drill-down list as CSV or XLSX, with the filters of the page applied."""
     if table not in exports.TABLES or export_format not in ("csv", "xlsx"):

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.core.cache import cache
 
-from kam.schedule import day_slot, minutes_slot, once_per_slot
+from kam.schedule import day_slot, once_per_slot
 
-from .compliance import compliance_refresh_if_stale
 from .models import AlertRun
 from .services import alerts_run
 
+# Set while a run after a re-grade is queued and not started (receivers.py); expires if the task is lost.
+ALERTS_QUEUED_KEY = "service-tiers:alerts-after-regrade-queued"
+ALERTS_QUEUED_SECONDS = 60 * 60
+
 
 @shared_task(name="service_tiers.tasks.daily_alerts", bind=True, acks_late=True)
-@once_per_slot(day_slot)
-def daily_alerts(self, trigger: str = AlertRun.Trigger.SCHEDULE) -> dict:
+@once_per_slot(day_slot)  # beat's daily firing once; a run queued after a re-grade always runs
+def daily_alerts(self, trigger: str = AlertRun.Trigger.SCHEDULE, send_digests: bool = True) -> dict:
     """Every rule over every account, then the e-mail digests (08:00 Asia/Shanghai by
-    django-celery-beat). Safe to deliver twice: alerts are de-duplicated and digests sent once a day."""
-    run = alerts_run(trigger=trigger)
+    django-celery-beat; after a re-grade without them). Safe to deliver twice: alerts are de-duplicated
+    and digests sent once a day."""
+    if trigger == AlertRun.Trigger.REGRADE:
+        cache.delete(ALERTS_QUEUED_KEY)  # from now on, a new re-grade needs a new run
+    run = alerts_run(trigger=trigger, send_digests=send_digests)
     return {
         "run": run.pk,
         "opened": run.opened,
@@ -24,11 +31,3 @@ def daily_alerts(self, trigger: str = AlertRun.Trigger.SCHEDULE) -> dict:
         "open": run.still_open,
         "digests": run.digests_sent,
     }
-
-
-@shared_task(name="service_tiers.tasks.compliance_figures_refresh", bind=True)
-@once_per_slot(minutes_slot(10))
-def compliance_figures_refresh(self) -> dict:
-    """Every 10 minutes (django-celery-beat): rebuild the stored compliance figures when something they
-    are computed from has changed (a few seconds at 100k accounts); until then pages compute live."""
-    return {"months": [f"{month:%Y-%m}" for month in compliance_refresh_if_stale()]}

@@ -145,14 +145,12 @@ def test_every_scheduled_task_runs_once_per_period(django_capture_on_commit_call
     from django_celery_beat.models import PeriodicTask
 
     from segmentation.tasks import dashboard_cube_refresh
-    from service_tiers.tasks import compliance_figures_refresh
 
     AccountFactory()
     tasks = {
         regrade_scheduled: lambda: RegradeRun.objects.filter(period=period_normalise(None)).count(),
         daily_alerts: AlertRun.objects.count,
         dashboard_cube_refresh: lambda: 1,
-        compliance_figures_refresh: lambda: 1,
         runs_watchdog: lambda: 1,
     }
     scheduled_names = set(PeriodicTask.objects.values_list("task", flat=True))

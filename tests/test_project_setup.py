@@ -24,8 +24,6 @@ import pytest
 import yaml
 from django.conf import settings
 
-from kam import embedded
-
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_DIR = PROJECT_DIR / "kam" / "settings"
 ENV_READ = re.compile(r"""\benv(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]*)["']""")

@@ -95,6 +95,9 @@ TEMPLATES = [
 # PostgreSQL only. DATABASES, CACHES and the Celery URLs are set by each settings module through
 # data_store_settings(): development and tests may start embedded servers (kam/embedded.py) when
 # DATABASE_URL / REDIS_URL are unset; production never does.
+# A read replica (streaming replication), optional: the dashboards, exports, drill-downs and the risk
+# list read from it (kam/replica.py); writes, and reads after a write in the same request, stay here.
+DATABASE_ROUTERS = ["kam.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis calls give up quickly: a stopped or frozen Redis must not hold a page (see kam/cache.py).
 REDIS_SOCKET_TIMEOUT_SECONDS = 0.5
@@ -136,10 +139,21 @@ def data_store_settings(*, embedded_allowed: bool) -> dict:
     # than the dashboard, compliance and alert statements then take (measured with bench_dashboard at 100k
     # accounts). Set once for every connection; the few statements it pays off for turn it on (SET LOCAL).
     options["options"] = " ".join(filter(None, [options.get("options", ""), "-c jit=off"]))
+    databases = {"default": database}
+    replica_url = env("DATABASE_REPLICA_URL", default="")
+    if replica_url:
+        databases["replica"] = {
+            **env.db_url_config(replica_url),
+            "OPTIONS": database["OPTIONS"],
+            "CONN_MAX_AGE": database["CONN_MAX_AGE"],
+            "CONN_HEALTH_CHECKS": True,
+            "TEST": {"MIRROR": "default"},
+        }
     broker_url = embedded.celery_broker_url(redis_url)
     return {
         "DATABASE_URL": database_url,
-        "DATABASES": {"default": database},
+        "DATABASE_REPLICA_URL": replica_url,
+        "DATABASES": databases,
         "REDIS_URL": redis_url,
         "CACHES": {
             "default": {
