@@ -1,12 +1,15 @@
-"""Admin for the project's own records."""
+"""Admin for the project's own records, and third-party admins held to the visibility rule."""
 
 from django.contrib import admin
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import ScheduledRun
+from .visibility import VisibleAdminMixin
 
 
 @admin.register(ScheduledRun)
-class ScheduledRunAdmin(admin.ModelAdmin):
+class ScheduledRunAdmin(VisibleAdminMixin, admin.ModelAdmin):
     """Read-only: which scheduled firings ran, and how many duplicates (a second beat) were skipped."""
 
     list_display = ["task", "slot", "started_at", "duplicates"]
@@ -21,3 +24,12 @@ class ScheduledRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# django-otp's device admin offers every user: a staff user sees only the users the rule lets them see.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class VisibleTOTPDeviceAdmin(VisibleAdminMixin, TOTPDeviceAdmin):
+    pass
