@@ -422,12 +422,14 @@ def demo_data_seed(
     seed: int = DEFAULT_SEED,
     vacuum: bool = True,
     on_phase: Callable[[Phase], None] | None = None,
+    password: str | None = None,
 ) -> SeedResult:
     """Load the demo data once. Returns at once (``created=False``) if it is already there.
 
     Runs in one transaction under an advisory lock, so two concurrent runs cannot both load it. The
     final ``VACUUM ANALYZE`` (needed for index-only scans; autovacuum may be off) runs after the commit
-    and is skipped when the caller already holds a transaction (tests).
+    and is skipped when the caller already holds a transaction (tests). New demo users get
+    ``password`` (default ``KAM_DEMO_PASSWORD``).
     """
     if accounts < 1:
         raise ValueError("accounts must be at least 1")
@@ -454,7 +456,9 @@ def demo_data_seed(
                 cursor.execute("SET LOCAL jit = on")
         result.integrity_checks_skipped = _skip_row_triggers()
         with phase("users, regions, teams") as rows:
-            users, regions, result.new_usernames = _ensure_organisation()
+            users, regions, result.new_usernames = _ensure_organisation(
+                password or settings.KAM_DEMO_PASSWORD
+            )
             rows[0] = len(users)
         dropped_indexes = []
         if accounts >= REBUILD_INDEXES_FROM:
@@ -572,7 +576,7 @@ def _skip_row_triggers() -> bool:
 # --- Users, regions and teams ----------------------------------------------------------------------
 
 
-def _ensure_organisation():
+def _ensure_organisation(password: str):
     """Create what is missing of the demo cast; never fails on a re-run, never resets a password."""
     User = get_user_model()
     groups = {
@@ -580,7 +584,7 @@ def _ensure_organisation():
         for name in (ACCOUNT_MANAGER, SALES_DIRECTOR, ADMINISTRATOR)
     }
     # One hash for all: they share the printed password, and hashing is deliberately slow.
-    password = make_password(settings.KAM_DEMO_PASSWORD)
+    password = make_password(password)
     users, new_usernames = {}, []
     for username in DEMO_USERNAMES:
         user, created = User.objects.get_or_create(

@@ -172,7 +172,7 @@ def test_what_if_counts_equal_the_counts_after_activation(client, world, draft, 
 def test_regrade_now_is_queued_after_commit(client, world, default_model, django_capture_on_commit_callbacks):
     client.force_login(world.admin)
     with (
-        mock.patch("scoring.tasks.regrade.delay") as delay,
+        mock.patch("scoring.tasks.regrade.apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         response = client.post(reverse("admin:scoring_scoringmodel_regrade"))
@@ -180,7 +180,7 @@ def test_regrade_now_is_queued_after_commit(client, world, default_model, django
     run = RegradeRun.objects.get()
     assert (run.trigger, run.triggered_by, run.status) == ("manual", world.admin, "pending")
     assert len(callbacks) == 1
-    delay.assert_called_once_with(run.pk)
+    apply_async.assert_called_once_with(args=(run.pk,), retry=False)
 
 
 def test_non_staff_cannot_reach_the_scoring_admin(client, world, draft):
