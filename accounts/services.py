@@ -330,7 +330,11 @@ def account_update(*, actor, account: Account, expected_version: str | None = No
     if not allowed:
         raise PermissionDenied
     _refuse_fields(fields=fields, allowed=allowed)
-    return _apply_account_fields(actor=actor, account=account, fields=fields)
+    before = (account.status, account.owner_id)
+    account = _apply_account_fields(actor=actor, account=account, fields=fields)
+    if (account.status, account.owner_id) != before:  # served, lost, blacklisted, or who is responsible
+        _alerts_follow(account.pk)
+    return account
 
 
 # --- Contacts ------------------------------------------------------------------------------------------
@@ -433,4 +437,5 @@ def survey_record(
     )  # fmt: skip
     survey.full_clean()
     survey.save()
+    _alerts_follow(survey.account_id)  # a low score opens, a new survey may close
     return survey
