@@ -2,7 +2,11 @@
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
+
+from scoring.models import Grade, GradeSnapshot
+from segmentation.models import AccountNeed, AccountSegment, NeedTag, RfmSegment, ValueSegment
 
 from .models import Account, Region
 from .search import account_search
@@ -23,6 +27,17 @@ class AccountFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.none(), label=_("Account manager")
     )
+    # Grading and segments of the latest month that has them (a subquery: one statement).
+    grade = django_filters.ChoiceFilter(choices=Grade.choices, method="graded", label=_("Grade"))
+    value_segment = django_filters.ChoiceFilter(
+        choices=ValueSegment.choices, method="segmented", label=_("Value segment")
+    )
+    behaviour = django_filters.ModelChoiceFilter(
+        queryset=RfmSegment.objects.all(), method="segmented", label=_("Behaviour segment")
+    )
+    need = django_filters.ModelChoiceFilter(
+        queryset=NeedTag.objects.all(), method="needing", label=_("Needs")
+    )
     sort = django_filters.ChoiceFilter(
         method="sort_by",
         label=_("Sort"),
@@ -37,7 +52,18 @@ class AccountFilter(django_filters.FilterSet):
 
     class Meta:
         model = Account
-        fields = ["q", "status", "region", "industry", "owner", "sort"]
+        fields = [
+            "q",
+            "status",
+            "region",
+            "industry",
+            "owner",
+            "grade",
+            "value_segment",
+            "behaviour",
+            "need",
+            "sort",
+        ]
 
     def __init__(self, data=None, queryset=None, *, request=None, owners=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
@@ -49,3 +75,19 @@ class AccountFilter(django_filters.FilterSet):
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*SORTS.get(value, SORTS["name"]))
+
+    def graded(self, queryset, name, value):
+        latest = GradeSnapshot.objects.order_by("-period").values("period")[:1]
+        return queryset.filter(
+            pk__in=GradeSnapshot.objects.filter(period=Subquery(latest), grade=value).values("account_id")
+        )
+
+    def segmented(self, queryset, name, value):
+        latest = AccountSegment.objects.order_by("-period").values("period")[:1]
+        condition = {"value_segment": value} if name == "value_segment" else {"rfm_segment": value}
+        return queryset.filter(
+            pk__in=AccountSegment.objects.filter(period=Subquery(latest), **condition).values("account_id")
+        )
+
+    def needing(self, queryset, name, value):
+        return queryset.filter(pk__in=AccountNeed.objects.filter(tag=value).values("account_id"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Region, Team
@@ -11,7 +12,7 @@ from accounts.selectors import account_owners
 from scoring.computation import add_months
 from scoring.models import Grade
 
-from .models import KpiMetric
+from .models import KpiMetric, SavedSegment
 from .selectors import NOT_GRADED, DashboardFilters, latest_period
 
 MONTH_FORMAT = "%Y-%m"
@@ -104,3 +105,22 @@ class KpiTargetForm(forms.Form):
         if start and end and end < start:
             self.add_error("valid_until", _("The last month cannot come before the first."))
         return cleaned
+
+
+class SavedSegmentForm(forms.Form):
+    """Save the account list's current filters (sent along as ``query``, the list's query string)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    sharing = forms.ChoiceField(label=_("Shared with"), choices=SavedSegment.Sharing.choices)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), required=False)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=4000)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(
+            Q(members=user.pk) | Q(directors=user.pk)
+        ).distinct()
+        self.fields["region"].queryset = Region.objects.filter(
+            Q(directors=user.pk) | Q(teams__members=user.pk) | Q(teams__directors=user.pk)
+        ).distinct()

@@ -37,12 +37,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Complaint, Interaction, Order, Region, Team
+from accounts.roles import is_administrator
 from scoring.computation import add_months
 from scoring.models import Grade, GradeSnapshot
 from service_tiers.selectors import service_compliance as tier_compliance
 
 from . import cube
-from .models import KpiMetric, KpiTarget
+from .models import AccountNeed, AccountSegment, KpiMetric, KpiTarget, NeedTag, SavedSegment
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
@@ -760,3 +761,112 @@ def service_compliance(*, accounts: QuerySet, filters: DashboardFilters) -> list
     """Per manager and tier for the period's month, from the service-tier selector, over exactly the
     accounts in scope: every dashboard filter (region, team, industry, owner, grade) applies."""
     return tier_compliance(accounts=accounts, month=filters.period)
+
+
+# --- Segments of one account (the account page) -----------------------------------------------------
+
+
+def account_segments(*, account: Account) -> dict:
+    """The account's value and behaviour segment of the latest month that has them, that month's
+    12-month figures from its grade snapshot, interactions in the same 12 months, and its needs.
+
+    A fixed number of queries, each by primary key or by an index on the account. The caller has the
+    account through the visibility rule already (``accounts.selectors.account_get``).
+    """
+    latest = AccountSegment.objects.order_by("-period").values_list("period", flat=True).first()
+    segment = snapshot = None
+    interactions = None
+    if latest is not None:
+        segment = (
+            AccountSegment.objects.filter(period=latest, account=account)
+            .select_related("rfm_segment")
+            .first()
+        )
+    if segment is not None:
+        snapshot = (
+            GradeSnapshot.objects.filter(period=latest, account=account)
+            .only("gross_profit", "order_volume")
+            .first()
+        )
+        start, _end = month_bounds(add_months(latest, -12))
+        end, _next = month_bounds(latest)
+        interactions = Interaction.objects.filter(
+            account=account, occurred_at__gte=start, occurred_at__lt=end
+        ).count()
+    needs = list(AccountNeed.objects.filter(account=account).select_related("tag", "set_by"))
+    chosen = {need.tag_id for need in needs}
+    tags = [tag for tag in NeedTag.objects.all() if tag.is_active or tag.pk in chosen]
+    return {
+        "segment": segment,
+        "segment_snapshot": snapshot,
+        "interactions": interactions,
+        "needs": needs,
+        "need_tags": tags,
+        "chosen_need_ids": chosen,
+    }
+
+
+# --- Saved segments -------------------------------------------------------------------------------------
+
+DASHBOARD_SAVED_SEGMENTS = 20
+
+
+def saved_segments_for(*, user) -> QuerySet:
+    """The saved segments a user may open: their own, those shared with a team they belong to or direct,
+    and those shared with a region they direct or have a team in. Administrators see every one."""
+    segments = SavedSegment.objects.select_related("owner", "team", "region")
+    if user is None or not user.is_authenticated:
+        return segments.none()
+    if is_administrator(user):
+        return segments.all()
+    teams = Team.objects.filter(Q(members=user.pk) | Q(directors=user.pk)).values("pk")
+    regions = Region.objects.filter(
+        Q(directors=user.pk) | Q(teams__members=user.pk) | Q(teams__directors=user.pk)
+    ).values("pk")
+    return segments.filter(
+        Q(owner=user.pk)
+        | Q(sharing=SavedSegment.Sharing.TEAM, team__in=teams)
+        | Q(sharing=SavedSegment.Sharing.REGION, region__in=regions)
+    )
+
+
+def saved_segment_get(*, user, pk) -> SavedSegment:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(saved_segments_for(user=user), pk=pk)
+
+
+def saved_segment_accounts(*, user, segment: SavedSegment) -> QuerySet:
+    """The accounts of a saved segment that this user may see (the account list's own filter)."""
+    from accounts.selectors import account_list
+
+    _filterset, accounts = account_list(user=user, data=_query_dict(segment.query))
+    return accounts
+
+
+def _query_dict(query: dict):
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for name, values in query.items():
+        data.setlist(name, values)
+    return data
+
+
+def saved_segment_querystring(segment: SavedSegment) -> str:
+    return _query_dict(segment.query).urlencode()
+
+
+def saved_segment_counts(*, user, segments) -> dict[int, int]:
+    """How many visible accounts each saved segment holds, in one statement over the visible accounts."""
+    segments = list(segments)
+    if not segments:
+        return {}
+    figures = {
+        f"segment_{segment.pk}": Count(
+            "pk", filter=Q(pk__in=saved_segment_accounts(user=user, segment=segment).order_by().values("pk"))
+        )
+        for segment in segments
+    }
+    counted = Account.objects.visible_to(user).aggregate(**figures)
+    return {segment.pk: counted[f"segment_{segment.pk}"] for segment in segments}

@@ -9,22 +9,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404
-from django.shortcuts import redirect
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.models import Account
 from accounts.roles import is_administrator, is_sales_director
 from accounts.selectors import account_owners
 from kam.exports import export_filename, export_response
 
 from . import exports, selectors, services
-from .forms import CellForm, DashboardFilterForm, KpiTargetForm
+from .forms import CellForm, DashboardFilterForm, KpiTargetForm, SavedSegmentForm
 from .models import KpiTarget
 
 DRILLDOWN_PAGE_SIZE = 50
@@ -220,3 +222,104 @@ def targets(request):
         "segmentation/targets.html",
         {"form": form if can_set else None, "targets": visible_targets},
     )
+
+
+# --- The account page's segments panel ----------------------------------------------------------------
+
+
+def account_segments_context(request, account, *, needs_errors=()) -> dict:
+    return {
+        **selectors.account_segments(account=account),
+        "account": account,
+        "request": request,
+        "needs_errors": list(needs_errors),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def account_needs(request, pk):
+    """Tick the needs of an account: htmx gets the refreshed panel, a plain browser the account page."""
+    account = get_object_or_404(Account.objects.visible_to(request.user), pk=pk)
+    errors = []
+    if request.method == "POST":
+        try:
+            services.account_needs_set(
+                actor=request.user, account_id=account.pk, tag_ids=request.POST.getlist("tags")
+            )
+        except (ValidationError, ValueError) as error:
+            errors = getattr(error, "messages", [_("Choose needs from the list.")])
+        else:
+            messages.success(request, _("Needs saved."))
+            if not request.htmx:
+                return redirect(reverse("accounts:detail", args=[account.pk]) + "#segments-panel")
+    template = "segmentation/_account_segments.html" if request.htmx else "segmentation/account_segments.html"
+    return TemplateResponse(
+        request, template, account_segments_context(request, account, needs_errors=errors)
+    )
+
+
+# --- Saved segments -------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def saved_segments(request):
+    """The saved segments the user may open, with how many of their accounts each holds; POST saves the
+    account list's current filters under a name."""
+    form = SavedSegmentForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            segment = services.saved_segment_create(
+                actor=request.user,
+                name=data["name"],
+                query=QueryDict(data["query"]),
+                sharing=data["sharing"],
+                team=data["team"],
+                region=data["region"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Segment “%(name)s” saved.") % {"name": segment.name})
+            return redirect("segmentation:saved_segments")
+    segments = list(selectors.saved_segments_for(user=request.user))
+    counts = selectors.saved_segment_counts(user=request.user, segments=segments)
+    rows = [
+        {
+            "segment": segment,
+            "accounts": counts[segment.pk],
+            "querystring": selectors.saved_segment_querystring(segment),
+            "can_delete": segment.owner_id == request.user.pk or is_administrator(request.user),
+        }
+        for segment in segments
+    ]
+    return TemplateResponse(request, "segmentation/saved_segments.html", {"rows": rows, "form": form})
+
+
+@require_GET
+@login_required
+def saved_segment_open(request, pk):
+    """A saved segment opens as the account list (or its export) with the saved filters."""
+    segment = selectors.saved_segment_get(user=request.user, pk=pk)
+    export_format = request.GET.get("export")
+    query = selectors.saved_segment_querystring(segment)
+    if export_format in ("csv", "xlsx"):
+        return redirect(reverse("accounts:list_export", args=[export_format]) + f"?{query}")
+    return redirect(reverse("accounts:list") + f"?{query}")
+
+
+@require_POST
+@login_required
+def saved_segment_delete(request, pk):
+    segment = selectors.saved_segment_get(user=request.user, pk=pk)
+    try:
+        services.saved_segment_delete(actor=request.user, segment=segment)
+    except PermissionDenied:
+        messages.error(request, _("Only the person who saved a segment can delete it."))
+    else:
+        messages.success(request, _("Segment deleted."))
+    return redirect("segmentation:saved_segments")

@@ -77,6 +77,20 @@ def _own_account_graded(world):
     return True
 
 
+def _team_segment(world):
+    """A segment the manager shares with the East team: the manager, teammate and director (who directs
+    the team) may open it; admin sees every segment; the North people get 404."""
+    from segmentation.models import SavedSegment
+
+    team = world.manager.kam_teams.get()
+    segment, _created = SavedSegment.objects.get_or_create(
+        owner=world.manager,
+        name="华东大客户",
+        defaults={"sharing": "team", "team": team, "query": {"grade": ["A"]}},
+    )
+    return segment
+
+
 def _streamed_text(response) -> str:
     return b"".join(response.streaming_content).decode("utf-8")
 
@@ -147,6 +161,20 @@ ROUTES = {
         shows=lambda w, r: w.own_account.name in _streamed_text(r),
     ),
     "segmentation:targets": Route(lambda w: reverse("segmentation:targets"), kind="list", shows=None),
+    # Segments on the account page (tests/segmentation/test_account_segments.py)
+    "segmentation:account_needs": Route(
+        lambda w: reverse("segmentation:account_needs", args=[w.own_account.pk])
+    ),
+    # Saved segments: shared with the East team (tests/segmentation/test_saved_segments.py)
+    "segmentation:saved_segments": Route(
+        lambda w: reverse("segmentation:saved_segments"), kind="list", shows=None
+    ),
+    "segmentation:saved_segment_open": Route(
+        lambda w: reverse("segmentation:saved_segment_open", args=[_team_segment(w).pk]), ok=302
+    ),
+    "segmentation:saved_segment_delete": Route(
+        lambda w: reverse("segmentation:saved_segment_delete", args=[_team_segment(w).pk]), "post", ok=302
+    ),
     # API
     "api:api-root": Route(lambda w: reverse("api:api-root"), kind="list", anonymous=API_REFUSED, shows=None),
     "api:account-list": Route(
