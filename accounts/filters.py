@@ -24,6 +24,10 @@ class AccountFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Account.Status.choices, label=_("Status"))
     region = django_filters.ModelChoiceFilter(queryset=Region.objects.all(), label=_("Region"))
     industry = django_filters.ChoiceFilter(choices=Account.Industry.choices, label=_("Industry"))
+    ownership_type = django_filters.ChoiceFilter(
+        choices=Account.OwnershipType.choices, label=_("Ownership type")
+    )
+    channel = django_filters.ChoiceFilter(choices=Account.Channel.choices, label=_("Channel"))
     owner = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.none(), label=_("Account manager")
     )
@@ -57,6 +61,8 @@ class AccountFilter(django_filters.FilterSet):
             "status",
             "region",
             "industry",
+            "ownership_type",
+            "channel",
             "owner",
             "grade",
             "value_segment",

@@ -13,7 +13,7 @@ from scoring.computation import add_months
 from scoring.models import Grade
 
 from .models import KpiMetric, SavedSegment
-from .selectors import NOT_GRADED, DashboardFilters, latest_period
+from .selectors import CROSS_DIMENSIONS, NOT_GRADED, DashboardFilters, latest_period
 
 MONTH_FORMAT = "%Y-%m"
 
@@ -124,3 +124,20 @@ class SavedSegmentForm(forms.Form):
         self.fields["region"].queryset = Region.objects.filter(
             Q(directors=user.pk) | Q(teams__members=user.pk) | Q(teams__directors=user.pk)
         ).distinct()
+
+
+class CrossForm(forms.Form):
+    """Which two dimensions the cross table sets against each other (GET, kept in the URL)."""
+
+    CHOICES = [(key, dimension.label) for key, dimension in CROSS_DIMENSIONS.items()]
+    rows = forms.ChoiceField(choices=CHOICES, label=_("Rows"), required=False)
+    columns = forms.ChoiceField(choices=CHOICES, label=_("Columns"), required=False)
+
+    def dimensions(self) -> tuple[str, str]:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        rows = data.get("rows") or "grade"
+        columns = data.get("columns") or "value_segment"
+        if columns == rows:
+            columns = "value_segment" if rows != "value_segment" else "grade"
+        return rows, columns

@@ -456,3 +456,57 @@ class SavedSegment(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# --- Cross-sell (seed 003): what similar accounts buy and this one does not ---------------------------
+
+
+class CrossSellSuggestion(models.Model):
+    """A product line the account's peers buy and it does not, rebuilt nightly (``crosssell.py``).
+
+    Peers: the other accounts of the same industry that ordered in the last 12 months. ``lift`` is how
+    much more often the peers buy the line than all ordering accounts do.
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="cross_sell_suggestions",
+        verbose_name=_("account"),
+    )
+    product_line = models.CharField(_("product line"), max_length=100)
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    peers = models.PositiveIntegerField(_("similar accounts"))
+    peers_buying = models.PositiveIntegerField(_("similar accounts buying it"))
+    lift = models.DecimalField(_("lift"), max_digits=8, decimal_places=2)
+
+    objects = AccountChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["account", "rank"]
+        verbose_name = _("cross-sell suggestion")
+        verbose_name_plural = _("cross-sell suggestions")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "rank"], name="cross_sell_one_per_rank"),
+        ]
+        # The list of a scope walks the strongest suggestions first and stops after a page.
+        indexes = [models.Index(fields=["-lift", "-peers_buying", "account"], name="cross_sell_strongest")]
+
+    def __str__(self):
+        return f"{self.account_id} · {self.product_line} · {self.lift}"
+
+
+class CrossSellRefresh(models.Model):
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+    seconds = models.DecimalField(_("seconds"), max_digits=9, decimal_places=3)
+    suggestions = models.PositiveIntegerField(_("suggestions"))
+
+    class Meta:
+        ordering = ["-refreshed_at"]
+        verbose_name = _("cross-sell refresh")
+        verbose_name_plural = _("cross-sell refreshes")
+
+    def __str__(self):
+        return f"{self.refreshed_at:%Y-%m-%d %H:%M} ({self.suggestions})"

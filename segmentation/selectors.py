@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -43,7 +44,16 @@ from scoring.models import Grade, GradeSnapshot
 from service_tiers.selectors import service_compliance as tier_compliance
 
 from . import cube
-from .models import AccountNeed, AccountSegment, KpiMetric, KpiTarget, NeedTag, SavedSegment
+from .models import (
+    AccountNeed,
+    AccountSegment,
+    CrossSellRefresh,
+    CrossSellSuggestion,
+    KpiMetric,
+    KpiTarget,
+    NeedTag,
+    SavedSegment,
+)
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
@@ -870,3 +880,145 @@ def saved_segment_counts(*, user, segments) -> dict[int, int]:
     }
     counted = Account.objects.visible_to(user).aggregate(**figures)
     return {segment.pk: counted[f"segment_{segment.pk}"] for segment in segments}
+
+
+# --- Classification × grading × segments: the directors' cross table -----------------------------------
+
+
+@dataclass(frozen=True)
+class CrossDimension:
+    label: str
+    expression: str  # SQL over s (snapshot), a (account), seg (segment); from this module only
+    list_filter: str  # the account list's filter of the same name, for the drill-down
+
+
+CROSS_DIMENSIONS = {
+    "grade": CrossDimension(_("Grade"), "s.grade", "grade"),
+    "value_segment": CrossDimension(_("Value segment"), "seg.value_segment", "value_segment"),
+    "behaviour": CrossDimension(_("Behaviour segment"), "seg.rfm_segment_id::text", "behaviour"),
+    "region": CrossDimension(_("Region"), "a.region_id::text", "region"),
+    "industry": CrossDimension(_("Industry"), "a.industry", "industry"),
+    "ownership_type": CrossDimension(_("Ownership type"), "a.ownership_type", "ownership_type"),
+    "channel": CrossDimension(_("Channel"), "a.channel", "channel"),
+}
+
+
+def _cross_labels(dimension: str, keys) -> dict:
+    from .models import RfmSegment, ValueSegment
+
+    if dimension == "grade":
+        return {key: key for key in keys}
+    if dimension == "value_segment":
+        return dict(ValueSegment.choices)
+    if dimension == "behaviour":
+        return {str(segment.pk): segment.label for segment in RfmSegment.objects.all()}
+    if dimension == "region":
+        return {
+            str(region.pk): region.name for region in Region.objects.filter(pk__in=[k for k in keys if k])
+        }
+    if dimension == "industry":
+        return dict(Account.Industry.choices)
+    if dimension == "ownership_type":
+        return dict(Account.OwnershipType.choices)
+    return dict(Account.Channel.choices)
+
+
+def _cross_order(dimension: str, keys: list, labels: dict) -> list:
+    from .models import RfmSegment, ValueSegment
+
+    if dimension == "grade":
+        known = list(Grade.values)
+    elif dimension == "value_segment":
+        known = list(ValueSegment.values)
+    elif dimension == "behaviour":
+        known = [str(pk) for pk in RfmSegment.objects.values_list("pk", flat=True)]
+    else:
+        known = sorted((key for key in keys if key), key=lambda key: str(labels.get(key, key)))
+    return (
+        [key for key in known if key in keys]
+        + sorted(key for key in keys if key not in known and key)
+        + ([""] if "" in keys else [])
+    )
+
+
+def segment_cross(*, accounts: QuerySet, filters: DashboardFilters, rows: str, columns: str) -> dict:
+    """Accounts graded in the period, counted with their 12-month revenue and gross profit for every
+    pair of two dimensions (grade, value or behaviour segment, region, industry, ownership, channel).
+
+    One GROUP BY over the period's snapshots of the given (visible, filtered) accounts. Accounts without
+    a segment that month (no order in 24 months) count under an empty key.
+    """
+    row, column = CROSS_DIMENSIONS[rows], CROSS_DIMENSIONS[columns]
+    scope_sql, scope_params = accounts.order_by().values("pk").query.sql_with_params()
+    sql = f"""
+        SELECT COALESCE({row.expression}, '') AS row_key, COALESCE({column.expression}, '') AS column_key,
+               COUNT(*), COALESCE(SUM(s.order_volume), 0), COALESCE(SUM(s.gross_profit), 0)
+        FROM scoring_gradesnapshot s
+        JOIN accounts_account a ON a.id = s.account_id
+        LEFT JOIN segmentation_accountsegment seg ON seg.period = s.period AND seg.account_id = s.account_id
+        WHERE s.period = %s AND s.account_id IN ({scope_sql})
+        GROUP BY 1, 2"""  # noqa: S608 -- expressions come from CROSS_DIMENSIONS; values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [filters.period, *scope_params])
+        found = cursor.fetchall()
+    cells = {
+        (r, c): {"accounts": n, "revenue": _money(revenue), "gross_profit": _money(profit)}
+        for r, c, n, revenue, profit in found
+    }
+    row_keys = {r for r, _c in cells}
+    column_keys = {c for _r, c in cells}
+    row_labels, column_labels = _cross_labels(rows, row_keys), _cross_labels(columns, column_keys)
+    ordered_rows = _cross_order(rows, list(row_keys), row_labels)
+    ordered_columns = _cross_order(columns, list(column_keys), column_labels)
+    empty = {"accounts": 0, "revenue": Decimal(0), "gross_profit": Decimal(0)}
+    table_rows = []
+    for r in ordered_rows:
+        row_cells = [{"key": c, **cells.get((r, c), empty)} for c in ordered_columns]
+        table_rows.append(
+            {
+                "key": r,
+                "label": row_labels.get(r, r) if r else gettext("none"),
+                "cells": row_cells,
+                "accounts": sum(cell["accounts"] for cell in row_cells),
+                "revenue": sum((cell["revenue"] for cell in row_cells), Decimal(0)),
+            }
+        )
+    totals = [
+        {
+            "key": c,
+            "accounts": sum(cells.get((r, c), empty)["accounts"] for r in ordered_rows),
+            "revenue": sum((cells.get((r, c), empty)["revenue"] for r in ordered_rows), Decimal(0)),
+        }
+        for c in ordered_columns
+    ]
+    return {
+        "rows": table_rows,
+        "columns": [
+            {"key": c, "label": column_labels.get(c, c) if c else gettext("none")} for c in ordered_columns
+        ],
+        "totals": totals,
+        "accounts": sum(t["accounts"] for t in totals),
+        "revenue": sum((t["revenue"] for t in totals), Decimal(0)),
+        "row_filter": row.list_filter,
+        "column_filter": column.list_filter,
+    }
+
+
+# --- Cross-sell ---------------------------------------------------------------------------------------
+
+
+def account_cross_sell(*, account: Account) -> list[CrossSellSuggestion]:
+    return list(CrossSellSuggestion.objects.filter(account=account).order_by("rank"))
+
+
+def cross_sell_refreshed() -> CrossSellRefresh | None:
+    return CrossSellRefresh.objects.order_by("-refreshed_at").first()
+
+
+def cross_sell_list(*, accounts: QuerySet) -> QuerySet:
+    """The suggestions for the given (visible, filtered) accounts, strongest first."""
+    return (
+        CrossSellSuggestion.objects.filter(account__in=accounts.order_by().values("pk"))
+        .select_related("account", "account__owner")
+        .order_by("-lift", "-peers_buying", "account_id", "rank")
+    )

@@ -11,6 +11,8 @@ urlpatterns = [
     path("targets/", views.targets, name="targets"),
     path("account/<int:pk>/needs/", views.account_needs, name="account_needs"),
     path("segments/", views.saved_segments, name="saved_segments"),
+    path("cross/", views.cross, name="cross"),
+    path("cross-sell/", views.cross_sell, name="cross_sell"),
     path("segments/<int:pk>/", views.saved_segment_open, name="saved_segment_open"),
     path("segments/<int:pk>/delete/", views.saved_segment_delete, name="saved_segment_delete"),
 ]

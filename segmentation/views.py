@@ -23,11 +23,11 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.models import Account
 from accounts.roles import is_administrator, is_sales_director
 from accounts.selectors import account_owners
-from kam.exports import export_filename, export_response
+from kam.exports import Column, Table, export_filename, export_response
 
 from . import exports, selectors, services
-from .forms import CellForm, DashboardFilterForm, KpiTargetForm, SavedSegmentForm
-from .models import KpiTarget
+from .forms import CellForm, CrossForm, DashboardFilterForm, KpiTargetForm, SavedSegmentForm
+from .models import AccountSegment, KpiTarget
 
 DRILLDOWN_PAGE_SIZE = 50
 
@@ -230,6 +230,7 @@ def targets(request):
 def account_segments_context(request, account, *, needs_errors=()) -> dict:
     return {
         **selectors.account_segments(account=account),
+        "cross_sell": selectors.account_cross_sell(account=account),
         "account": account,
         "request": request,
         "needs_errors": list(needs_errors),
@@ -323,3 +324,94 @@ def saved_segment_delete(request, pk):
     else:
         messages.success(request, _("Segment deleted."))
     return redirect("segmentation:saved_segments")
+
+
+# --- Classification × grading × segments ----------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def cross(request):
+    """Two dimensions against each other (grade × value segment, behaviour × region…) with counts and
+    revenue, for the dashboard's scope and filters; each cell drills down to the account list."""
+    form, filters, accounts = _scope(request)
+    cross_form = CrossForm(request.GET or None)
+    rows, columns = cross_form.dimensions()
+    table = selectors.segment_cross(accounts=accounts, filters=filters, rows=rows, columns=columns)
+    # The account list filters by the latest month; a drill-down from an older month would mislead.
+    latest_segments = AccountSegment.objects.order_by("-period").values_list("period", flat=True).first()
+    drill = filters.period == selectors.latest_period() and latest_segments in (None, filters.period)
+    scope = {
+        name: value
+        for name, value in (
+            ("region", filters.region.pk if filters.region else ""),
+            ("industry", filters.industry),
+            ("owner", filters.owner.pk if filters.owner else ""),
+        )
+        if value
+    }
+    context = {
+        "form": form,
+        "cross_form": cross_form,
+        "filters": filters,
+        "table": table,
+        "rows_label": selectors.CROSS_DIMENSIONS[rows].label,
+        "columns_label": selectors.CROSS_DIMENSIONS[columns].label,
+        "drill": drill,
+        "scope_querystring": _encode(scope) if scope else "",
+        "team_filtered": filters.team is not None,
+    }
+    return TemplateResponse(request, "segmentation/cross.html", context)
+
+
+def _encode(values: dict) -> str:
+    query = QueryDict(mutable=True)
+    for name, value in values.items():
+        query[name] = value
+    return query.urlencode()
+
+
+# --- Cross-sell -------------------------------------------------------------------------------------------
+
+CROSS_SELL_PAGE_SIZE = 50
+
+
+def cross_sell_table(suggestions) -> Table:
+    return Table(
+        _("Cross-sell"),
+        [
+            Column(_("Account"), lambda row: row.account.name),
+            Column(
+                _("Account manager"),
+                lambda row: row.account.owner.get_full_name() or row.account.owner.get_username(),
+            ),
+            Column(_("Industry"), lambda row: row.account.get_industry_display()),
+            Column(_("Product line"), "product_line"),
+            Column(_("Similar accounts buying it"), "peers_buying", "integer"),
+            Column(_("Similar accounts"), "peers", "integer"),
+            Column(_("Lift"), "lift"),
+        ],
+        suggestions.iterator(chunk_size=2000),
+    )
+
+
+@require_GET
+@login_required
+def cross_sell(request):
+    """Cross-sell suggestions for every account in the user's scope (a manager's book, a director's
+    regions and teams), with the dashboard's filters; exportable."""
+    form, filters, accounts = _scope(request)
+    suggestions = selectors.cross_sell_list(accounts=accounts)
+    export_format = request.GET.get("export")
+    if export_format in ("csv", "xlsx"):
+        return export_response(
+            cross_sell_table(suggestions), export_format=export_format, filename=export_filename("cross-sell")
+        )
+    page = Paginator(suggestions, CROSS_SELL_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "refreshed": selectors.cross_sell_refreshed(),
+        "querystring": _querystring(request, "export"),
+    }
+    return TemplateResponse(request, "segmentation/cross_sell.html", context)

@@ -77,6 +77,17 @@ def _own_account_graded(world):
     return True
 
 
+def _own_cross_sell(world):
+    from segmentation.models import CrossSellSuggestion
+
+    CrossSellSuggestion.objects.get_or_create(
+        account=world.own_account,
+        rank=1,
+        defaults={"product_line": "运维服务", "peers": 9, "peers_buying": 6, "lift": 2},
+    )
+    return True
+
+
 def _team_segment(world):
     """A segment the manager shares with the East team: the manager, teammate and director (who directs
     the team) may open it; admin sees every segment; the North people get 404."""
@@ -166,6 +177,16 @@ ROUTES = {
         lambda w: reverse("segmentation:account_needs", args=[w.own_account.pk])
     ),
     # Saved segments: shared with the East team (tests/segmentation/test_saved_segments.py)
+    "segmentation:cross": Route(
+        lambda w: _own_account_graded(w) and reverse("segmentation:cross") + "?rows=industry&columns=grade",
+        kind="list",
+        shows=None,
+    ),
+    "segmentation:cross_sell": Route(
+        lambda w: _own_cross_sell(w) and reverse("segmentation:cross_sell"),
+        kind="list",
+        shows=lambda w, r: w.own_account.name in r.text,
+    ),
     "segmentation:saved_segments": Route(
         lambda w: reverse("segmentation:saved_segments"), kind="list", shows=None
     ),

@@ -21,3 +21,18 @@ def save_segment_form(context):
         "querystring": context.get("querystring", ""),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("segmentation/_dashboard_segments.html", takes_context=True)
+def dashboard_segments(context):
+    """On the dashboard: the user's saved segments with how many visible accounts each holds, and the
+    way to the segments × grades cross table."""
+    from segmentation import selectors
+
+    request = context["request"]
+    segments = list(selectors.saved_segments_for(user=request.user)[: selectors.DASHBOARD_SAVED_SEGMENTS])
+    counts = selectors.saved_segment_counts(user=request.user, segments=segments)
+    return {
+        "saved": [{"segment": segment, "accounts": counts[segment.pk]} for segment in segments],
+        "querystring": context.get("querystring", ""),
+    }
