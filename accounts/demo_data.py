@@ -37,6 +37,8 @@ from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from kam.locks import advisory_lock
+
 from .models import Account, Complaint, Contact, Interaction, Order, Region, SatisfactionSurvey, Team
 from .roles import ACCOUNT_MANAGER, ADMINISTRATOR, SALES_DIRECTOR
 from .validators import CREDIT_CODE_ALPHABET, credit_code_check_character
@@ -51,7 +53,7 @@ SIZE_SIGMA = 1.4  # spread of order value between accounts (lognormal): the 80/2
 ORDERS_PER_ACCOUNT = 24  # on average, over the last 24 months
 HISTORY_DAYS = 730
 INTERACTION_DAYS = 540
-LOCK_KEY = 202_611_270  # pg_advisory_xact_lock key: two seeders never run at once
+SEED_LOCK = "demo-data-seed"  # kam.locks: two seeders never run at once
 
 ADMIN_USERNAME = "admin"
 DIRECTOR_USERNAMES = ("director", "director2")
@@ -425,16 +427,14 @@ def demo_data_seed(
             on_phase(done)
 
     rng = random.Random(seed)  # noqa: S311 -- demo data, not secrets
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+    with advisory_lock(SEED_LOCK):
         if demo_data_is_loaded():
             return result
         result.created = True
-        if accounts < REBUILD_INDEXES_FROM:
+        if accounts >= REBUILD_INDEXES_FROM:
             with connection.cursor() as cursor:
-                # Just-in-time compilation costs ~0.3 s per statement and pays off only on big loads.
-                cursor.execute("SET LOCAL jit = off")
+                # JIT (off for every connection, see DATABASES) pays off only on statements this big.
+                cursor.execute("SET LOCAL jit = on")
         result.integrity_checks_skipped = _skip_row_triggers()
         with phase("users, regions, teams") as rows:
             users, regions, result.new_usernames = _ensure_organisation()

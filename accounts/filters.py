@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
 
+from kam.visibility import VisibleFilterSet, VisibleModelChoiceFilter
 from scoring.models import Grade, GradeSnapshot
 from segmentation.models import AccountNeed, AccountSegment, NeedTag, RfmSegment, ValueSegment
 
@@ -19,29 +20,34 @@ SORTS = {
 }
 
 
-class AccountFilter(django_filters.FilterSet):
+def _owner_choices(user):
+    # The managers of the visible accounts, from the per-owner counts the list page has at hand.
+    from .selectors import account_owner_choices
+
+    return account_owner_choices(user=user)
+
+
+class AccountFilter(VisibleFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=Account.Status.choices, label=_("Status"))
-    region = django_filters.ModelChoiceFilter(queryset=Region.objects.all(), label=_("Region"))
+    region = VisibleModelChoiceFilter(queryset=Region.objects.all(), label=_("Region"))
     industry = django_filters.ChoiceFilter(choices=Account.Industry.choices, label=_("Industry"))
     ownership_type = django_filters.ChoiceFilter(
         choices=Account.OwnershipType.choices, label=_("Ownership type")
     )
     channel = django_filters.ChoiceFilter(choices=Account.Channel.choices, label=_("Channel"))
-    owner = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.none(), label=_("Account manager")
+    owner = VisibleModelChoiceFilter(
+        queryset=get_user_model().objects.all(), visible=_owner_choices, label=_("Account manager")
     )
     # Grading and segments of the latest month that has them (a subquery: one statement).
     grade = django_filters.ChoiceFilter(choices=Grade.choices, method="graded", label=_("Grade"))
     value_segment = django_filters.ChoiceFilter(
         choices=ValueSegment.choices, method="segmented", label=_("Value segment")
     )
-    behaviour = django_filters.ModelChoiceFilter(
+    behaviour = VisibleModelChoiceFilter(
         queryset=RfmSegment.objects.all(), method="segmented", label=_("Behaviour segment")
     )
-    need = django_filters.ModelChoiceFilter(
-        queryset=NeedTag.objects.all(), method="needing", label=_("Needs")
-    )
+    need = VisibleModelChoiceFilter(queryset=NeedTag.objects.all(), method="needing", label=_("Needs"))
     sort = django_filters.ChoiceFilter(
         method="sort_by",
         label=_("Sort"),
@@ -70,11 +76,6 @@ class AccountFilter(django_filters.FilterSet):
             "need",
             "sort",
         ]
-
-    def __init__(self, data=None, queryset=None, *, request=None, owners=None, **kwargs):
-        super().__init__(data, queryset, request=request, **kwargs)
-        if owners is not None:
-            self.filters["owner"].queryset = owners
 
     def search(self, queryset, name, value):
         return account_search(queryset, value)

@@ -128,5 +128,8 @@ class ComplaintForm(ContactChoiceMixin, forms.ModelForm):
 class ComplaintTransitionForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=Complaint.Status.choices)
     resolution = forms.CharField(
-        label=_("Resolution"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Resolution"),
+        required=False,
+        max_length=Complaint._meta.get_field("resolution").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

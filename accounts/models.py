@@ -11,6 +11,8 @@ from django.db.models import F, Func, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from kam.limits import bounded_text
+
 from .roles import is_administrator
 from .validators import CREDIT_CODE_REGEX, normalise_credit_code, validate_credit_code
 
@@ -265,7 +267,7 @@ class Contact(models.Model):
     preferred_contact_method = models.CharField(
         _("preferred contact method"), max_length=10, choices=ContactMethod.choices, blank=True
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = bounded_text(_("notes"), blank=True)
 
     objects = AccountChildQuerySet.as_manager()
 
@@ -302,8 +304,8 @@ class Interaction(models.Model):
         related_name="interactions",
         verbose_name=_("author"),
     )
-    summary = models.TextField(_("summary"))
-    outcome = models.TextField(_("outcome"), blank=True)
+    summary = bounded_text(_("summary"))
+    outcome = bounded_text(_("outcome"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     next_step_due = models.DateField(_("next step due"), null=True, blank=True)
     created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
@@ -386,9 +388,9 @@ class Complaint(models.Model):
     severity = models.CharField(
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
     )
-    description = models.TextField(_("description"))
+    description = bounded_text(_("description"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
-    resolution = models.TextField(_("resolution"), blank=True)
+    resolution = bounded_text(_("resolution"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -519,7 +521,7 @@ class SatisfactionSurvey(models.Model):
     score = models.PositiveSmallIntegerField(
         _("score (0–10)"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
-    comment = models.TextField(_("comment"), blank=True)
+    comment = bounded_text(_("comment"), blank=True)
 
     objects = AccountChildQuerySet.as_manager()
 

@@ -69,7 +69,7 @@ def account_owner_choices(*, user) -> QuerySet:
 def account_list(*, user, data=None) -> tuple[AccountFilter, QuerySet]:
     """The filtered, sorted account list this user may see."""
     accounts = Account.objects.visible_to(user).select_related("owner", "region").order_by(*SORTS["name"])
-    filterset = AccountFilter(data or None, queryset=accounts, owners=account_owner_choices(user=user))
+    filterset = AccountFilter(data or None, queryset=accounts, user=user)
     return filterset, filterset.qs
 
 

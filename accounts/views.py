@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from kam import idempotency
 from kam.exports import Column, Table, export_filename, export_response
 
 from . import selectors, services
@@ -92,6 +93,19 @@ def _account_page_context(request, account, *, interaction_form=None, complaint_
 
 @require_GET
 @login_required
+@vary_on_headers("HX-Request")
+def account_history(request, pk):
+    """The History tab: every recorded change to the account and what belongs to it. Visible to
+    exactly those who may see the account (``account_get`` applies the visibility rule)."""
+    from audit.selectors import account_history as history_of
+
+    account = selectors.account_get(user=request.user, pk=pk)
+    template = "audit/account_history.html" + ("#history" if request.htmx else "")
+    return TemplateResponse(request, template, {"account": account, "history": history_of(account=account)})
+
+
+@require_GET
+@login_required
 def account_detail(request, pk):
     account = selectors.account_get(user=request.user, pk=pk)
     return TemplateResponse(request, "accounts/account_detail.html", _account_page_context(request, account))
@@ -119,6 +133,12 @@ def _inline_create(request, pk, *, form_class, form_name, partial, service, succ
     account = selectors.account_get(user=request.user, pk=pk)
     if request.method == "GET":
         return _account_section(request, account, partial)
+    section_url = reverse("accounts:detail", args=[account.pk]) + f"#{partial}"
+    claim = idempotency.claim(request)
+    if claim.replayed:
+        # The same form was sent twice (a double tap, a retry): it saved once; show what it saved.
+        messages.info(request, _("This was already saved."))
+        return redirect(claim.result_url) if not request.htmx else _account_section(request, account, partial)
     form = form_class(request.POST, account=account)
     if form.is_valid():
         try:
@@ -126,10 +146,12 @@ def _inline_create(request, pk, *, form_class, form_name, partial, service, succ
         except ValidationError as error:
             _apply_service_errors(form, error)
         else:
+            claim.complete(section_url)
             messages.success(request, success_message)
             if not request.htmx:
-                return redirect(reverse("accounts:detail", args=[account.pk]) + f"#{partial}")
+                return redirect(section_url)
             return _account_section(request, account, partial)
+    claim.release()
     return _account_section(request, account, partial, **{form_name: form})
 
 

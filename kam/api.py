@@ -1,4 +1,10 @@
-"""The REST API. Every endpoint starts from the visibility rule."""
+"""The REST API. Every endpoint starts from the visibility rule.
+
+A viewset's queryset is ``visible_to(request.user)``; its serializer derives from
+``kam.visibility.VisibleModelSerializer`` and its filters from ``VisibleFilterSet`` (the default filter
+backend builds ``filterset_fields`` on it), so related ids and filter choices never reach beyond what the
+user may see. ``tests/test_api_visibility.py`` walks every registered endpoint to hold that.
+"""
 
 from rest_framework.routers import DefaultRouter
 

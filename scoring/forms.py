@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccountRating, Grade
+from .models import AccountRating, Grade, GradeOverride
 
 RATING_CHOICES = [
     (1, _("1 – none")),
@@ -21,7 +21,9 @@ class RatingForm(forms.Form):
     rated_on = forms.DateField(
         label=_("Rated on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = forms.CharField(
+        label=_("Note"), max_length=AccountRating._meta.get_field("note").max_length, required=False
+    )
 
     def __init__(self, *args, kind: str, **kwargs):
         kwargs.setdefault("auto_id", f"id_{kind}_%s")
@@ -33,7 +35,11 @@ class RatingForm(forms.Form):
 
 class OverrideForm(forms.Form):
     grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=GradeOverride._meta.get_field("reason").max_length,
+    )
     expires_on = forms.DateField(
         label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

@@ -20,6 +20,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountChildQuerySet
+from kam.limits import SYSTEM_TEXT, bounded_text
 
 HUNDRED = Decimal("100")
 
@@ -61,7 +62,7 @@ class ScoringModel(models.Model):
         RETIRED = "retired", _("Retired")
 
     name = models.CharField(_("name"), max_length=150)
-    description = models.TextField(_("description"), blank=True)
+    description = bounded_text(_("description"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     threshold_a = models.DecimalField(
         _("A threshold"),
@@ -328,7 +329,7 @@ class GradeOverride(models.Model):
         verbose_name=_("account"),
     )
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
-    reason = models.TextField(_("reason"))
+    reason = bounded_text(_("reason"))
     expires_on = models.DateField(_("valid until"), help_text=_("The override ends after this day."))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("set by")
@@ -405,7 +406,7 @@ class RegradeRun(models.Model):
     created_at = models.DateTimeField(_("queued at"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = bounded_text(_("error"), max_length=SYSTEM_TEXT, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import zlib
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from accounts.roles import is_administrator, is_sales_director
+from kam.locks import advisory_lock, advisory_xact_lock
 
 from .computation import (
     ORDER_AGGREGATES_TABLE,
@@ -222,8 +222,7 @@ def _require_model_admin(actor) -> None:
 def scoring_model_activate(*, actor, scoring_model: ScoringModel) -> ScoringModel:
     """Make a valid draft the one active model; the previously active model is retired."""
     _require_model_admin(actor)
-    with connection.cursor() as cursor:  # one activation at a time: the partial unique index stays happy
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key("scoring-model-activation")])
+    advisory_xact_lock("scoring-model-activation")  # one at a time: the partial unique index stays happy
     model = ScoringModel.objects.select_for_update().get(pk=scoring_model.pk)
     if model.status != ScoringModel.Status.DRAFT:
         raise ValidationError(
@@ -369,9 +368,11 @@ def grade_override_set(
     GradeOverride.objects.filter(account=account, revoked_at__isnull=True).update(
         revoked_at=now, revoked_by=actor
     )
-    override = GradeOverride.objects.create(
+    override = GradeOverride(
         account=account, grade=grade, reason=reason, expires_on=expires_on, author=actor, created_at=now
     )
+    override.full_clean()  # the reason's length limit (kam/limits.py), whatever the entry point
+    override.save()
     latest = GradeSnapshot.objects.filter(account=account).order_by("-period").first()
     if latest is not None:
         latest.grade, latest.override = grade, override
@@ -416,10 +417,6 @@ def grade_overrides_expire(*, today: datetime.date | None = None) -> int:
 # --- Re-grading -------------------------------------------------------------------------------------
 
 
-def _lock_key(name: str) -> int:
-    return zlib.crc32(name.encode()) - 2**31  # a signed 32-bit key for pg_advisory_lock
-
-
 def regrade_run_create(*, period=None, trigger: str, actor=None) -> RegradeRun:
     return RegradeRun.objects.create(
         period=period_normalise(period), trigger=trigger, triggered_by=actor, status=RegradeRun.Status.PENDING
@@ -436,39 +433,47 @@ def regrade_period(
 ) -> RegradeRun:
     """Grade every account for a period with the active model, in a few set-based statements.
 
-    Idempotent: one snapshot per account and period whatever the number of runs. Two workers at once
-    queue on a PostgreSQL advisory lock per period; a run killed midway rolled back its transaction and
-    leaves a "running" record that the next run for the period marks as interrupted.
+    Idempotent: one snapshot per account and period whatever the number of runs. The run is one
+    transaction holding the period's advisory lock (kam.locks): two workers at once queue on it, a
+    duplicate delivery of a run that succeeded meanwhile does nothing, and a run killed midway rolls
+    back, releasing the lock, and is recorded as failed.
     """
     say = progress or (lambda message: None)
     if run is None:
         run = regrade_run_create(period=period, trigger=trigger, actor=actor)
-    run.refresh_from_db()
-    if run.status == RegradeRun.Status.SUCCEEDED:
-        say(_("Run %(id)s already succeeded; nothing to do.") % {"id": run.pk})
-        return run
-    lock = _lock_key(f"regrade:{run.period.isoformat()}")
-    with connection.cursor() as cursor:
-        say(_("Waiting for other runs of %(period)s…") % {"period": f"{run.period:%Y-%m}"})
-        cursor.execute("SELECT pg_advisory_lock(%s)", [lock])
-        try:
+    say(_("Waiting for other runs of %(period)s…") % {"period": f"{run.period:%Y-%m}"})
+    try:
+        # The whole run is one transaction holding the period's lock: a run killed midway rolls back
+        # and releases it, and no pooled connection keeps it after an error.
+        with advisory_lock(f"regrade:{run.period.isoformat()}"), connection.cursor() as cursor:
             _regrade_locked(run, cursor, say)
-        except Exception as error:
-            logger.exception("Re-grade run %s for %s failed", run.pk, run.period)
-            if connection.in_atomic_block and connection.needs_rollback:
-                raise
-            RegradeRun.objects.filter(pk=run.pk).update(
-                status=RegradeRun.Status.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]
-            )
-            run.refresh_from_db()
+    except Exception as error:
+        logger.exception("Re-grade run %s for %s failed", run.pk, run.period)
+        if connection.in_atomic_block and connection.needs_rollback:
             raise
-        finally:
-            if not connection.needs_rollback:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [lock])
+        RegradeRun.objects.filter(pk=run.pk).update(
+            status=RegradeRun.Status.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]
+        )
+        run.refresh_from_db()
+        raise
+    say(
+        _("Graded %(n)s accounts: %(a)s A, %(b)s B, %(c)s C (%(p)s provisional).")
+        % {
+            "n": run.accounts_graded,
+            "a": run.grade_a_count,
+            "b": run.grade_b_count,
+            "c": run.grade_c_count,
+            "p": run.provisional_count,
+        }
+    )
     return run
 
 
 def _regrade_locked(run: RegradeRun, cursor, say) -> None:
+    run.refresh_from_db()  # a duplicate delivery of the same run waited for the lock: nothing left to do
+    if run.status == RegradeRun.Status.SUCCEEDED:
+        say(_("Run %(id)s already succeeded; nothing to do.") % {"id": run.pk})
+        return
     # Runs still marked running for this period died midway: we hold the lock, they cannot be alive.
     RegradeRun.objects.filter(period=run.period, status=RegradeRun.Status.RUNNING).exclude(pk=run.pk).update(
         status=RegradeRun.Status.FAILED, finished_at=timezone.now(), error="interrupted"
@@ -484,55 +489,39 @@ def _regrade_locked(run: RegradeRun, cursor, say) -> None:
     )
     run.save(update_fields=["scoring_model", "status", "started_at", "error"])
     spec = ModelSpec.from_model(model)
-    with transaction.atomic():
-        say(_("Summing the orders of the 24 months before %(period)s…") % {"period": f"{run.period:%Y-%m}"})
-        # JIT compilation of these large statements costs more than it saves (see PERFORMANCE.md).
-        cursor.execute("SET LOCAL jit = off")
-        # One pass over the orders into a temporary table: CREATE TABLE AS may use parallel workers.
-        cursor.execute(*order_aggregates_create(period=run.period))
-        cursor.execute(f"ANALYZE {ORDER_AGGREGATES_TABLE}")
-        say(
-            _("Computing raw values, sub-scores and grades for %(period)s…")
-            % {"period": f"{run.period:%Y-%m}"}
-        )
-        # The joins and percentile sorts over every account fit in memory instead of spilling to disk.
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
-        had_snapshots = GradeSnapshot.objects.filter(period=run.period).exists()
-        sql, params = snapshot_upsert(
-            spec=spec,
-            period=run.period,
-            scoring_model_id=model.pk,
-            run_id=run.pk,
-            today=timezone.localdate(),
-            now=timezone.now(),
-            rerun=had_snapshots,
-        )
-        cursor.execute(sql, params)
-        counts = cursor.fetchall()
-        period_scored.send(sender=RegradeRun, run=run, cursor=cursor)
-        cursor.execute(f"DROP TABLE {ORDER_AGGREGATES_TABLE}")  # a caller's outer transaction may go on
-        if had_snapshots:  # a rerun: accounts no longer graded lose this period's snapshot
-            say(_("Removing snapshots of accounts no longer graded…"))
-            GradeSnapshot.objects.filter(period=run.period).exclude(run=run).delete()
-        per_grade = dict.fromkeys(Grade.values, 0)
-        for grade, _provisional, count in counts:
-            per_grade[grade] += count
-        run.provisional_count = sum(count for _grade, provisional, count in counts if provisional)
-        run.grade_a_count, run.grade_b_count, run.grade_c_count = (per_grade[g] for g in Grade.values)
-        run.accounts_graded = sum(per_grade.values())
-        run.status, run.finished_at = RegradeRun.Status.SUCCEEDED, timezone.now()
-        run.save()
-        transaction.on_commit(lambda: period_regraded.send(sender=RegradeRun, run=run))
-    say(
-        _("Graded %(n)s accounts: %(a)s A, %(b)s B, %(c)s C (%(p)s provisional).")
-        % {
-            "n": run.accounts_graded,
-            "a": run.grade_a_count,
-            "b": run.grade_b_count,
-            "c": run.grade_c_count,
-            "p": run.provisional_count,
-        }
+    say(_("Summing the orders of the 24 months before %(period)s…") % {"period": f"{run.period:%Y-%m}"})
+    # One pass over the orders into a temporary table: CREATE TABLE AS may use parallel workers.
+    cursor.execute(*order_aggregates_create(period=run.period))
+    cursor.execute(f"ANALYZE {ORDER_AGGREGATES_TABLE}")
+    say(_("Computing raw values, sub-scores and grades for %(period)s…") % {"period": f"{run.period:%Y-%m}"})
+    # The joins and percentile sorts over every account fit in memory instead of spilling to disk.
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
+    had_snapshots = GradeSnapshot.objects.filter(period=run.period).exists()
+    sql, params = snapshot_upsert(
+        spec=spec,
+        period=run.period,
+        scoring_model_id=model.pk,
+        run_id=run.pk,
+        today=timezone.localdate(),
+        now=timezone.now(),
+        rerun=had_snapshots,
     )
+    cursor.execute(sql, params)
+    counts = cursor.fetchall()
+    period_scored.send(sender=RegradeRun, run=run, cursor=cursor)
+    cursor.execute(f"DROP TABLE {ORDER_AGGREGATES_TABLE}")  # a caller's outer transaction may go on
+    if had_snapshots:  # a rerun: accounts no longer graded lose this period's snapshot
+        say(_("Removing snapshots of accounts no longer graded…"))
+        GradeSnapshot.objects.filter(period=run.period).exclude(run=run).delete()
+    per_grade = dict.fromkeys(Grade.values, 0)
+    for grade, _provisional, count in counts:
+        per_grade[grade] += count
+    run.provisional_count = sum(count for _grade, provisional, count in counts if provisional)
+    run.grade_a_count, run.grade_b_count, run.grade_c_count = (per_grade[g] for g in Grade.values)
+    run.accounts_graded = sum(per_grade.values())
+    run.status, run.finished_at = RegradeRun.Status.SUCCEEDED, timezone.now()
+    run.save()
+    transaction.on_commit(lambda: period_regraded.send(sender=RegradeRun, run=run))
 
 
 def previous_period(period: datetime.date) -> datetime.date:

@@ -91,7 +91,6 @@ def cross_sell_refresh(*, today: datetime.date | None = None) -> CrossSellRefres
         "per_account": SUGGESTIONS_PER_ACCOUNT,
     }
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
         cursor.execute("DELETE FROM segmentation_crosssellsuggestion")
         cursor.execute(CROSS_SELL_INSERT, params)
         written = cursor.rowcount

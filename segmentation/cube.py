@@ -54,7 +54,6 @@ def cube_refresh() -> CubeRefresh:
     tables = [_table(model) for model in (AccountCube, GradeCube, MonthCube, CubeCell)]
     account, grade, month, cell = tables
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
         # Readers keep the previous contents until this transaction commits.
         cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
         for table in tables:

@@ -104,7 +104,6 @@ def account_segments_write(*, period: datetime.date, cursor=None) -> int:
     if cursor is not None:
         return _write(cursor, period, params)
     with transaction.atomic(), connection.cursor() as own_cursor:
-        own_cursor.execute("SET LOCAL jit = off")
         own_cursor.execute(*order_aggregates_create(period=period))
         written = _write(own_cursor, period, params)
         own_cursor.execute(f"DROP TABLE {ORDER_AGGREGATES_TABLE}")

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -32,17 +31,7 @@ from .models import AccountSegment, KpiTarget
 DRILLDOWN_PAGE_SIZE = 50
 
 
-def _without_jit():
-    """PostgreSQL's JIT compiles these aggregates for ~250 ms each time, longer than they then run (measured
-    with bench_dashboard at 100k accounts); the request is one transaction (ATOMIC_REQUESTS), so this
-    lasts until its end."""
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-
-
 def _scope(request):
-    _without_jit()
     form = DashboardFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     accounts = selectors.dashboard_accounts(user=request.user, filters=filters)

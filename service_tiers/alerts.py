@@ -35,13 +35,15 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kam.locks import advisory_lock
+
 from .models import Alert
 from .plans import RawScope, _tables, plan_sql, scope_sql
 
 SCORE_DROP_POINTS = 10
 LOW_SATISFACTION_SCORE = 6
 FOLLOW_UP_DAYS = 7  # risk alerts (grade, score, satisfaction) are due a week after the cause appears
-LOCK_KEY = 5_050_505  # pg_advisory_xact_lock: one synchronisation at a time
+SYNC_LOCK = "alerts-sync"  # kam.locks: one synchronisation at a time
 
 # The navigation's unread count is cached per user under the current alerts version (see
 # selectors.unread_alert_count); every write to alerts or read marks moves to a new version.
@@ -211,22 +213,16 @@ def alerts_sync(*, scope=None, now: datetime | None = None, wait: bool = True) -
     wanted, wanted_params = desired_alerts_sql(scope, now=now)
     fix, fix_params = complaint_deadlines_fix_sql(scope, now=now)
     where_alert, alert_params = scope_sql(scope, "al.account_id")
-    with transaction.atomic(), connection.cursor() as cursor:
-        if wait:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        else:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
-            if not cursor.fetchone()[0]:
-                return {
-                    "opened": 0,
-                    "updated": 0,
-                    "closed": 0,
-                    "open": None,
-                    "deadlines_fixed": 0,
-                    "skipped": True,
-                }
-        # Short statements over many rows: compiling them (JIT) costs more than it saves.
-        cursor.execute("SET LOCAL jit = off")
+    with advisory_lock(SYNC_LOCK, wait=wait) as acquired, connection.cursor() as cursor:
+        if not acquired:
+            return {
+                "opened": 0,
+                "updated": 0,
+                "closed": 0,
+                "open": None,
+                "deadlines_fixed": 0,
+                "skipped": True,
+            }
         cursor.execute("DROP TABLE IF EXISTS wanted_alerts")
         cursor.execute(fix, fix_params)
         deadlines_fixed = cursor.rowcount

@@ -308,7 +308,6 @@ def compliance_live_rows(*, accounts: QuerySet | RawScope | None, month: date, t
 
 def _rows(sql: str, params) -> list[dict]:
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")  # compiling costs more than these statements take
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
@@ -335,7 +334,6 @@ def compliance_refresh(*, months: list[date] | None = None) -> list[date]:
     figures, refreshes = ComplianceFigure._meta.db_table, ComplianceRefresh._meta.db_table
     columns = ", ".join(COUNTS)
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
         cursor.execute(f"LOCK TABLE {figures}, {refreshes} IN EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {figures} WHERE month = ANY(%s)", [months])
         cursor.execute(f"DELETE FROM {refreshes} WHERE month = ANY(%s)", [months])

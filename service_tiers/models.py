@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from kam.limits import SYSTEM_TEXT, bounded_text
+
 
 class TierKey(models.TextChoices):
     A = "A", _("A (key account)")
@@ -294,7 +296,7 @@ class AlertRun(models.Model):
     closed = models.PositiveIntegerField(_("alerts closed"), default=0)
     still_open = models.PositiveIntegerField(_("alerts open"), default=0)
     digests_sent = models.PositiveIntegerField(_("digests sent"), default=0)
-    error = models.TextField(_("error"), blank=True)
+    error = bounded_text(_("error"), max_length=SYSTEM_TEXT, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]

@@ -29,7 +29,6 @@ MY_DAY_LIMIT = 50  # items per My day section; the rest is counted
 
 def _rows(sql: str, params) -> list[dict]:
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")  # compiling costs more than these statements take
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -61,7 +61,6 @@ def complaint_deadline_fix(*, complaint: Complaint, now: datetime | None = None)
         [complaint.account_id], now=now or timezone.now(), complaint_ids=[complaint.pk]
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
     return ComplaintDeadline.objects.filter(complaint_id=complaint.pk).first()
 

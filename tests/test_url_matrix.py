@@ -132,6 +132,7 @@ ROUTES = {
         shows=lambda w, r: w.own_account.name in _streamed_text(r),
     ),
     "accounts:detail": Route(lambda w: reverse("accounts:detail", args=[w.own_account.pk])),
+    "accounts:history": Route(lambda w: reverse("accounts:history", args=[w.own_account.pk])),
     "accounts:interaction_create": Route(
         lambda w: reverse("accounts:interaction_create", args=[w.own_account.pk])
     ),

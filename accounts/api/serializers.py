@@ -4,9 +4,10 @@ from rest_framework import serializers
 
 from accounts import services
 from accounts.models import Account, Complaint, Contact, Interaction
+from kam.visibility import VisibleModelSerializer
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(VisibleModelSerializer):
     owner = serializers.StringRelatedField()
     region = serializers.StringRelatedField()
 
@@ -18,13 +19,13 @@ class AccountSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(VisibleModelSerializer):
     class Meta:
         model = Contact
         fields = ["id", "account", "name", "title", "decision_role", "phone", "email", "birthday"]
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(VisibleModelSerializer):
     class Meta:
         model = Complaint
         fields = [
@@ -33,9 +34,10 @@ class ComplaintSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class InteractionSerializer(serializers.ModelSerializer):
-    """Create goes through ``services.interaction_log``; account and contact choices are limited to what
-    the requesting user may see, so a foreign id is refused as "does not exist"."""
+class InteractionSerializer(VisibleModelSerializer):
+    """Create goes through ``services.interaction_log``; account and contact ids are accepted only when
+    the requesting user may see them (``VisibleRelatedField``), so a foreign id is refused as "does not
+    exist", like a missing one."""
 
     author = serializers.StringRelatedField(read_only=True)
 
@@ -45,13 +47,6 @@ class InteractionSerializer(serializers.ModelSerializer):
             "id", "account", "contacts", "kind", "occurred_at", "author", "summary", "outcome", "next_step",
             "next_step_due",
         ]  # fmt: skip
-
-    def get_fields(self):
-        fields = super().get_fields()
-        user = self.context["request"].user
-        fields["account"].queryset = Account.objects.visible_to(user)
-        fields["contacts"].child_relation.queryset = Contact.objects.visible_to(user)
-        return fields
 
     def validate_summary(self, value):
         if not value.strip():

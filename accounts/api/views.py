@@ -2,7 +2,6 @@ from rest_framework import mixins, viewsets
 
 from accounts.filters import AccountFilter
 from accounts.models import Account, Complaint, Contact, Interaction
-from accounts.selectors import account_owner_choices
 
 from .serializers import AccountSerializer, ComplaintSerializer, ContactSerializer, InteractionSerializer
 
@@ -17,9 +16,6 @@ class AccountViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("owner", "region")
             .order_by("name", "pk")
         )
-
-    def get_filterset_kwargs(self):
-        return {"owners": account_owner_choices(user=self.request.user)}
 
 
 class ContactViewSet(viewsets.ReadOnlyModelViewSet):

@@ -33,10 +33,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "template_partials",
+    "kam",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
     "accounts",
     "segmentation",
     "scoring",
     "service_tiers",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -47,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -80,6 +86,13 @@ DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL's JIT compiles a statement whose estimated cost passes jit_above_cost for ~250 ms, longer
+# than the dashboard, compliance and alert statements then take (measured with bench_dashboard at 100k
+# accounts). Set once for every connection; the few statements it pays off for turn it on (SET LOCAL).
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+    filter(None, [DATABASES["default"]["OPTIONS"].get("options", ""), "-c jit=off"])
+)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise environ.ImproperlyConfigured("KAM runs on PostgreSQL only: DATABASE_URL must be postgres://")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -152,8 +165,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Every related filter offers and accepts only what the user may see (kam/visibility.py).
+    "DEFAULT_FILTER_BACKENDS": ["kam.visibility.VisibleFilterBackend"],
+    # JSON only: the browsable API (forms listing related records) is for development (local.py).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
+
+# --- Audit trail (audit/models.py) -------------------------------------------------------------------
+# The audit triggers are installed by ``migrate`` (after the migrations), not written into each tracked
+# app's migrations: the trail has one home, and the tracked apps' migration histories stay their own.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = False  # audit/apps.py installs only what is missing
+# Reads (GET, HEAD) write nothing, so they need no context.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# The moment of each change, not the start of its transaction: a request that changes an account and
+# then a contact lists them in that order.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 # --- Logging ---------------------------------------------------------------------------------------
 LOGGING = {

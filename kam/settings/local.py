@@ -5,3 +5,11 @@ from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+if DEBUG:
+    REST_FRAMEWORK = {  # noqa: F405
+        **REST_FRAMEWORK,  # noqa: F405
+        "DEFAULT_RENDERER_CLASSES": [
+            "rest_framework.renderers.JSONRenderer",
+            "rest_framework.renderers.BrowsableAPIRenderer",
+        ],
+    }

@@ -9,7 +9,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections, transaction
 from django_celery_beat.models import PeriodicTask
 
 from scoring.models import GradeSnapshot, RegradeRun
@@ -75,6 +75,28 @@ def test_a_failing_run_writes_nothing_and_can_be_rerun(frozen_today):
 
     assert regrade_period(period=PERIOD).status == "succeeded"
     assert GradeSnapshot.objects.count() == len(accounts)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_failing_in_its_callers_transaction_leaves_no_lock_on_the_connection(frozen_today):
+    """A session-level lock was not released when the caller's transaction had to roll back, so the
+    pooled connection kept it and every later run of the period waited for ever."""
+    _accounts_with_orders(2)
+
+    def failing_statement():
+        with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
+            cursor.execute("SELECT 1/0")  # an ORM statement failing: the transaction must roll back
+
+    with (
+        mock.patch("scoring.services.active_scoring_model", side_effect=failing_statement),
+        pytest.raises(DatabaseError),
+        transaction.atomic(),
+    ):
+        regrade_period(period=PERIOD)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        assert cursor.fetchone()[0] == 0
+    assert regrade_period(period=PERIOD).status == "succeeded"
 
 
 @pytest.mark.django_db

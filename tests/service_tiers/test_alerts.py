@@ -341,10 +341,11 @@ def test_a_page_refresh_does_not_wait_for_a_run_in_progress(world, freeze):
     holding, release = threading.Event(), threading.Event()
 
     def daily_run_in_progress():
-        from service_tiers.alerts import LOCK_KEY
+        from kam.locks import lock_key
+        from service_tiers.alerts import SYNC_LOCK
 
         with connections["default"].cursor() as cursor:
-            cursor.execute("BEGIN; SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            cursor.execute("BEGIN; SELECT pg_advisory_xact_lock(%s)", [lock_key(SYNC_LOCK)])
             holding.set()
             release.wait(10)
             cursor.execute("ROLLBACK")

@@ -190,8 +190,7 @@ class Command(BaseCommand):
             "model": model.pk,
         }
         with connection.cursor() as cursor:
-            # Both sides run without JIT: compiling these large statements costs seconds and saves little.
-            cursor.execute("SET jit = off")
+            # Both sides run without JIT (off for every connection, see DATABASES in kam/settings/base.py).
             cursor.execute("DROP TABLE IF EXISTS bench_reference_snapshot")
             cursor.execute(
                 "CREATE TABLE bench_reference_snapshot (LIKE scoring_gradesnapshot INCLUDING DEFAULTS INCLUDING INDEXES"
