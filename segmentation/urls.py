@@ -13,6 +13,7 @@ urlpatterns = [
     path("segments/", views.saved_segments, name="saved_segments"),
     path("cross/", views.cross, name="cross"),
     path("cross-sell/", views.cross_sell, name="cross_sell"),
+    path("grade-movers/", views.grade_movers, name="grade_movers"),
     path("segments/<int:pk>/", views.saved_segment_open, name="saved_segment_open"),
     path("segments/<int:pk>/delete/", views.saved_segment_delete, name="saved_segment_delete"),
 ]

@@ -404,3 +404,27 @@ def cross_sell(request):
         "querystring": _querystring(request, "export"),
     }
     return TemplateResponse(request, "segmentation/cross_sell.html", context)
+
+
+# --- The accounts closest to moving up or down --------------------------------------------------------
+
+
+@require_GET
+@login_required
+def grade_movers(request):
+    """For the dashboard's scope and month: the accounts fewest points short of the next grade and those
+    closest to falling (``?grade=A``: the A accounts at risk of falling)."""
+    from scoring.outlook import grade_movers as movers
+    from scoring.services import active_scoring_model
+
+    form, filters, accounts = _scope(request)
+    found = movers(
+        accounts=accounts, period=filters.period, scoring_model=active_scoring_model(), grade=filters.grade
+    )
+    lists = [
+        (_("Closest to the next grade (points short)"), found["up"], "movers-up"),
+        (_("Closest to falling (points of margin)"), found["down"], "movers-down"),
+    ]
+    return TemplateResponse(
+        request, "segmentation/grade_movers.html", {"form": form, "filters": filters, "lists": lists}
+    )

@@ -23,7 +23,16 @@ from accounts.models import Complaint, Interaction
 from kam.api import router
 from kam.limits import LONG_TEXT
 
-PROJECT_APPS = {"accounts", "audit", "kam", "scoring", "service_tiers", "segmentation", "imports"}
+PROJECT_APPS = {
+    "accounts",
+    "account_plans",
+    "audit",
+    "kam",
+    "scoring",
+    "service_tiers",
+    "segmentation",
+    "imports",
+}
 # Written by KAM itself from PostgreSQL's own output, never by a person.
 SYSTEM_FIELDS = {"service_tiers.ComplianceRefresh.snapshot"}
 TOO_LONG = "长" * (LONG_TEXT + 1)

@@ -77,6 +77,30 @@ def _own_account_graded(world):
     return True
 
 
+def _own_plan(world):
+    from django.utils import timezone
+
+    from account_plans.models import AccountPlan
+
+    plan, _created = AccountPlan.objects.get_or_create(
+        account=world.own_account, year=timezone.localdate().year, defaults={"created_by": world.manager}
+    )
+    return plan
+
+
+def _own_plan_action(world):
+    from django.utils import timezone
+
+    from account_plans.models import PlanAction
+
+    action, _created = PlanAction.objects.get_or_create(
+        plan=_own_plan(world),
+        description="拜访",
+        defaults={"owner": world.manager, "due_on": timezone.localdate()},
+    )
+    return action
+
+
 def _own_cross_sell(world):
     from segmentation.models import CrossSellSuggestion
 
@@ -188,6 +212,32 @@ ROUTES = {
         kind="list",
         shows=lambda w, r: w.own_account.name in r.text,
     ),
+    "segmentation:grade_movers": Route(
+        lambda w: _own_account_graded(w) and reverse("segmentation:grade_movers"), kind="list", shows=None
+    ),
+    # Account plans (tests/account_plans/): forms post back to the account page
+    "account_plans:summary": Route(lambda w: reverse("account_plans:summary"), kind="list", shows=None),
+    "account_plans:plan_create": Route(
+        lambda w: _own_account_graded(w) and reverse("account_plans:plan_create", args=[w.own_account.pk]),
+        "post",
+        data=lambda w: {"year": 2026},
+        ok=302,
+    ),
+    "account_plans:objective_add": Route(
+        lambda w: reverse("account_plans:objective_add", args=[_own_plan(w).pk]), "post"
+    ),
+    "account_plans:action_add": Route(
+        lambda w: reverse("account_plans:action_add", args=[_own_plan(w).pk]), "post"
+    ),
+    "account_plans:review_record": Route(
+        lambda w: reverse("account_plans:review_record", args=[_own_plan(w).pk]), "post"
+    ),
+    "account_plans:action_status": Route(
+        lambda w: reverse("account_plans:action_status", args=[_own_plan_action(w).pk]),
+        "post",
+        data=lambda w: {"status": "done"},
+        ok=302,
+    ),
     "segmentation:saved_segments": Route(
         lambda w: reverse("segmentation:saved_segments"), kind="list", shows=None
     ),
@@ -207,6 +257,9 @@ ROUTES = {
     ),
     "api:account-detail": Route(
         lambda w: reverse("api:account-detail", args=[w.own_account.pk]), anonymous=403
+    ),
+    "api:account-grade-outlook": Route(
+        lambda w: reverse("api:account-grade-outlook", args=[w.own_account.pk]), anonymous=403
     ),
     "api:contact-list": Route(
         lambda w: reverse("api:contact-list"),
