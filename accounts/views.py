@@ -80,13 +80,32 @@ def account_list_export(request, export_format):
     return export_response(table, export_format=export_format, filename=export_filename("accounts"))
 
 
+# The field a form opened from a link ("Log visit" on My day) is ready to type into.
+FIRST_FIELD_TO_TYPE = {
+    "activity": ("interaction_form", "summary"),
+    "complaints": ("complaint_form", "description"),
+}
+
+
 def _account_page_context(request, account, *, interaction_form=None, complaint_form=None, open_panel=None):
+    forms = {
+        "interaction_form": interaction_form or InteractionForm(account=account),
+        "complaint_form": complaint_form or ComplaintForm(account=account),
+    }
+    if open_panel in FIRST_FIELD_TO_TYPE:
+        form_name, field_name = FIRST_FIELD_TO_TYPE[open_panel]
+        if not forms[form_name].is_bound:
+            forms[form_name].fields[field_name].widget.attrs["autofocus"] = True
+    for form in forms.values():
+        # A form sent back with errors puts the cursor in its first wrong field (with or without htmx).
+        first_invalid = next((name for name in form.fields if name in form.errors), None)
+        if first_invalid is not None:
+            form.fields[first_invalid].widget.attrs["autofocus"] = True
     return {
         "account": account,
         "open_panel": open_panel,
         **selectors.account_page(user=request.user, account=account),
-        "interaction_form": interaction_form or InteractionForm(account=account),
-        "complaint_form": complaint_form or ComplaintForm(account=account),
+        **forms,
         "transition_form": ComplaintTransitionForm(),
     }
 
@@ -137,7 +156,7 @@ def _inline_create(request, pk, *, form_class, form_name, partial, service, succ
     claim = idempotency.claim(request)
     if claim.replayed:
         # The same form was sent twice (a double tap, a retry): it saved once; show what it saved.
-        messages.info(request, _("This was already saved."))
+        messages.info(request, _("This was already saved."), extra_tags=partial)
         return redirect(claim.result_url) if not request.htmx else _account_section(request, account, partial)
     form = form_class(request.POST, account=account)
     if form.is_valid():
@@ -147,7 +166,8 @@ def _inline_create(request, pk, *, form_class, form_name, partial, service, succ
             _apply_service_errors(form, error)
         else:
             claim.complete(section_url)
-            messages.success(request, success_message)
+            # Tagged with its section, so the message shows where the user is looking (the section).
+            messages.success(request, success_message, extra_tags=partial)
             if not request.htmx:
                 return redirect(section_url)
             return _account_section(request, account, partial)
@@ -201,11 +221,11 @@ def complaint_transition(request, pk):
             )
         except ValidationError as error:
             for message in error.messages:
-                messages.error(request, message)
+                messages.error(request, message, extra_tags="complaints")
         else:
-            messages.success(request, _("Complaint updated."))
+            messages.success(request, _("Complaint updated."), extra_tags="complaints")
     else:
-        messages.error(request, _("Choose a valid status."))
+        messages.error(request, _("Choose a valid status."), extra_tags="complaints")
     if not request.htmx:
         return redirect(reverse("accounts:detail", args=[complaint.account_id]) + "#complaints")
     account = selectors.account_get(user=request.user, pk=complaint.account_id)

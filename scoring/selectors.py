@@ -31,6 +31,8 @@ class BreakdownRow:
     raw: dict  # what the template shows as the raw value
     sub_score: Decimal | None
     contribution: Decimal | None  # weight × sub-score / 100, in points of the total
+    # A rating given since the snapshot was computed: shown at once, counted at the next grading.
+    pending_rating: int | None = None
 
 
 @dataclass
@@ -45,6 +47,7 @@ class GradePanel:
     can_rate_strategic_fit: bool
     can_override: bool
     missing_weight: Decimal = field(default=Decimal(0))
+    next_grading_on: datetime.date | None = None  # when the monthly re-grade next computes the score
 
 
 def _raw_value(snapshot: GradeSnapshot, key: str) -> dict:
@@ -96,6 +99,10 @@ def account_grade_panel(*, user, account: Account) -> GradePanel:
                 BreakdownRow(criterion, _raw_value(snapshot, criterion.key), sub_score, contribution)
             )
     ratings = {r.kind: r for r in AccountRating.objects.filter(account=account).select_related("rated_by")}
+    for row in breakdown:
+        rating = ratings.get(row.criterion.key)
+        if rating is not None and rating.value != row.raw.get("rating"):
+            row.pending_rating = rating.value
     effective = None
     if snapshot is not None:
         # The end date decides, whether or not the nightly expiry has already run.
@@ -111,7 +118,13 @@ def account_grade_panel(*, user, account: Account) -> GradePanel:
         can_rate_strategic_fit=can_rate(user, AccountRating.Kind.STRATEGIC_FIT),
         can_override=can_override(user),
         missing_weight=missing,
+        next_grading_on=next_grading_on(today),
     )
+
+
+def next_grading_on(today: datetime.date) -> datetime.date:
+    """The monthly re-grade runs on the first of each month (scoring.tasks.regrade_scheduled)."""
+    return (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
 def effective_grades(*, user, period: datetime.date | None = None):

@@ -6,6 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
@@ -77,10 +80,22 @@ def rating(request, pk):
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            messages.success(request, _("Rating saved."))
+            messages.success(
+                request,
+                _(
+                    "%(rating)s rated %(value)s / 5. The score counts it from the next monthly "
+                    "grading, on %(day)s."
+                )
+                % {
+                    "rating": AccountRating.Kind(data["kind"]).label,
+                    "value": data["value"],
+                    "day": date_format(selectors.next_grading_on(timezone.localdate()), "Y-m-d"),
+                },
+                extra_tags="grade",
+            )
             if request.htmx:
                 return _respond(request, account)
-            return redirect("accounts:detail", account.pk)
+            return redirect(reverse("accounts:detail", args=[account.pk]) + "#grade-panel")
     return _respond(request, account, rating_form=form)
 
 
@@ -93,7 +108,7 @@ def override(request, pk):
         return _respond(request, account)
     if "revoke" in request.POST:
         services.grade_override_revoke(actor=request.user, account_id=account.pk)
-        messages.success(request, _("Override ended; the computed grade applies again."))
+        messages.success(request, _("Override ended; the computed grade applies again."), extra_tags="grade")
         return _respond(request, account) if request.htmx else redirect("accounts:detail", account.pk)
     form = OverrideForm(request.POST)
     if form.is_valid():
@@ -102,6 +117,6 @@ def override(request, pk):
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            messages.success(request, _("Grade overridden."))
+            messages.success(request, _("Grade overridden."), extra_tags="grade")
             return _respond(request, account) if request.htmx else redirect("accounts:detail", account.pk)
     return _respond(request, account, override_form=form)

@@ -9,7 +9,11 @@ register = template.Library()
 def account_grade_panel(context, account):
     """The account page's grade panel: grade, breakdown, 12-month history, rating and override forms."""
     request = context["request"]
-    return {**panel_context(request, account), "csrf_token": context.get("csrf_token")}
+    return {
+        **panel_context(request, account),
+        "csrf_token": context.get("csrf_token"),
+        "messages": context.get("messages"),
+    }
 
 
 @register.filter

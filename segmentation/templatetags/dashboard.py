@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
-from accounts.roles import is_administrator, is_sales_director
+from accounts.roles import is_account_manager, is_administrator, is_sales_director
 
 register = template.Library()
 
@@ -51,5 +51,9 @@ def manager_name(user) -> str:
 
 @register.filter
 def can_see_dashboard(user) -> bool:
-    """Sales directors and administrators get the dashboard in the navigation."""
-    return bool(user.is_authenticated and (is_sales_director(user) or is_administrator(user)))
+    """Everyone with a role gets the dashboard in the navigation: directors and administrators see their
+    regions and teams, an account manager their own book and KPIs (the visibility rule decides)."""
+    return bool(
+        user.is_authenticated
+        and (is_sales_director(user) or is_administrator(user) or is_account_manager(user))
+    )

@@ -50,7 +50,7 @@ def test_manager_logs_a_visit_and_sees_it_in_the_timeline(page, live_server, boo
     timeline = page.get_by_test_id("timeline")
     expect(timeline).to_contain_text("拜访王总，确认明年框架协议")
     expect(timeline).to_contain_text("王建国")
-    expect(page.get_by_text("Interaction logged.")).to_be_visible()
+    expect(page.locator(".kam-message", has_text="Interaction logged.")).to_be_visible()
     screenshot(page, "manager-timeline-en")
     assert Interaction.objects.filter(account=book["account"], author=book["manager"]).count() == 1
 
@@ -92,5 +92,5 @@ def test_the_same_journey_in_simplified_chinese(page, live_server, book):
     page.get_by_test_id("save-interaction").click()
     expect(page.get_by_test_id("timeline")).to_contain_text("电话沟通交货时间")
     expect(page.get_by_test_id("timeline")).to_contain_text("电话")
-    expect(page.get_by_text("互动已记录。")).to_be_visible()
+    expect(page.locator(".kam-message", has_text="互动已记录。")).to_be_visible()
     screenshot(page, "manager-timeline-zh-hans")

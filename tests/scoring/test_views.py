@@ -77,7 +77,10 @@ def test_rating_with_htmx_returns_the_panel(client, world, graded):
     )
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<article id="grade-panel"')
-    assert "Rating saved." in response.text
+    # The new rating shows at once, with the day the score will count it.
+    assert "Relationship rated 5 / 5. The score counts it from the next monthly grading" in response.text
+    assert 'data-testid="pending-rating-relationship"' in response.text
+    assert "(now 5 / 5, counted from" in response.text
 
 
 def test_bad_rating_shows_errors_and_saves_nothing(client, world, graded):

@@ -182,9 +182,10 @@ def test_administrator_lands_on_the_dashboard(client, book):
     assert _get(client, book.world.admin, reverse("home"))["Location"] == DASHBOARD
 
 
-def test_managers_have_no_dashboard_link(client, book):
+def test_managers_have_a_dashboard_link_to_their_own_figures(client, book):
     response = _get(client, book.world.manager, reverse("accounts:list"))
-    assert 'data-testid="nav-dashboard"' not in response.content.decode()
+    assert 'data-testid="nav-dashboard"' in response.content.decode()
+    assert _get(client, book.world.manager, DASHBOARD).status_code == 200
 
 
 def test_director_sets_a_monthly_target_for_a_manager_of_their_region(client, book):
