@@ -8,18 +8,24 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+# The account page holds these forms beside the interaction and complaint forms: each has a prefix, so no
+# two fields share an id or a label's target.
+
+
 class PlanForm(forms.Form):
+    prefix = "plan"
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     summary = forms.CharField(
-        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
+        label=_("Plan overview"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
     )
 
 
 class ObjectiveForm(forms.Form):
+    prefix = "objective"
     kind = forms.ChoiceField(label=_("Objective"), choices=PlanObjective.Kind.choices)
     target = forms.DecimalField(label=_("Target"), min_value=0, max_digits=16, decimal_places=2)
     due_on = forms.DateField(label=_("Due"), widget=DateInput)
-    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    description = forms.CharField(label=_("Details"), max_length=300, required=False)
     recorded_value = forms.DecimalField(
         label=_("Recorded value"),
         max_digits=16,
@@ -30,6 +36,7 @@ class ObjectiveForm(forms.Form):
 
 
 class ActionForm(forms.Form):
+    prefix = "action"
     description = forms.CharField(label=_("Action"), max_length=300)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
     due_on = forms.DateField(label=_("Due"), widget=DateInput)
@@ -41,9 +48,11 @@ class ActionForm(forms.Form):
 
 
 class ActionStatusForm(forms.Form):
+    prefix = "status"
     status = forms.ChoiceField(label=_("Status"), choices=PlanAction.Status.choices)
 
 
 class ReviewForm(forms.Form):
+    prefix = "review"
     reviewed_on = forms.DateField(label=_("Review date"), widget=DateInput)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)

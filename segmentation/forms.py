@@ -110,7 +110,8 @@ class KpiTargetForm(forms.Form):
 class SavedSegmentForm(forms.Form):
     """Save the account list's current filters (sent along as ``query``, the list's query string)."""
 
-    name = forms.CharField(label=_("Name"), max_length=100)
+    prefix = "segment"
+    name = forms.CharField(label=_("Segment name"), max_length=100)
     sharing = forms.ChoiceField(label=_("Shared with"), choices=SavedSegment.Sharing.choices)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
     region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), required=False)

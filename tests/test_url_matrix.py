@@ -220,7 +220,7 @@ ROUTES = {
     "account_plans:plan_create": Route(
         lambda w: _own_account_graded(w) and reverse("account_plans:plan_create", args=[w.own_account.pk]),
         "post",
-        data=lambda w: {"year": 2026},
+        data=lambda w: {"plan-year": 2026},
         ok=302,
     ),
     "account_plans:objective_add": Route(
@@ -235,7 +235,7 @@ ROUTES = {
     "account_plans:action_status": Route(
         lambda w: reverse("account_plans:action_status", args=[_own_plan_action(w).pk]),
         "post",
-        data=lambda w: {"status": "done"},
+        data=lambda w: {"status-status": "done"},
         ok=302,
     ),
     "segmentation:saved_segments": Route(

@@ -112,7 +112,7 @@ def test_an_invisible_plan_cannot_be_changed(world, planned, client):
     client.force_login(world.other_manager)
     response = client.post(
         reverse("account_plans:objective_add", args=[planned.pk]),
-        {"kind": "revenue", "target": "1", "due_on": "2026-09-01"},
+        {"objective-kind": "revenue", "objective-target": "1", "objective-due_on": "2026-09-01"},
     )
     assert response.status_code == 404
     assert not PlanObjective.objects.exists()
@@ -174,18 +174,27 @@ def test_the_account_page_shows_the_plan_and_its_forms_work(world, planned, clie
     client.force_login(world.manager)
     response = client.post(
         reverse("account_plans:objective_add", args=[planned.pk]),
-        {"kind": "revenue", "target": "1000000", "due_on": "2026-12-31", "description": "全年收入"},
+        {
+            "objective-kind": "revenue",
+            "objective-target": "1000000",
+            "objective-due_on": "2026-12-31",
+            "objective-description": "全年收入",
+        },
     )
     assert response.status_code == 302
     client.post(
         reverse("account_plans:action_add", args=[planned.pk]),
-        {"description": "安排技术交流", "owner": world.manager.pk, "due_on": "2026-08-01"},
+        {
+            "action-description": "安排技术交流",
+            "action-owner": world.manager.pk,
+            "action-due_on": "2026-08-01",
+        },
     )
     text = client.get(reverse("accounts:detail", args=[world.own_account.pk])).content.decode()
     assert "Account plan 2026" in text and "全年收入" in text and "55.0 %" in text and "安排技术交流" in text
     response = client.post(
         reverse("account_plans:objective_add", args=[planned.pk]),
-        {"kind": "revenue", "target": "5", "due_on": "2027-01-31"},
+        {"objective-kind": "revenue", "objective-target": "5", "objective-due_on": "2027-01-31"},
     )
     assert response.status_code == 200
     assert "The due date falls in the plan&#x27;s year, 2026." in response.content.decode()

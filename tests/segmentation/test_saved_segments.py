@@ -128,14 +128,14 @@ def test_nobody_shares_with_a_team_or_region_they_are_not_in(world):
 def test_saving_from_the_list_and_the_export_follow_the_visibility_rule(client, world, segmented):
     client.force_login(world.manager)
     page = client.get(reverse("accounts:list"), {"value_segment": "high"})
-    assert 'name="query" value="value_segment=high"' in page.content.decode()
+    assert 'name="segment-query" value="value_segment=high"' in page.content.decode()
     response = client.post(
         reverse("segmentation:saved_segments"),
         {
-            "name": "高价值",
-            "sharing": "team",
-            "team": world.manager.kam_teams.get().pk,
-            "query": "value_segment=high",
+            "segment-name": "高价值",
+            "segment-sharing": "team",
+            "segment-team": world.manager.kam_teams.get().pk,
+            "segment-query": "value_segment=high",
         },
     )
     assert response.status_code == 302
@@ -155,7 +155,8 @@ def test_the_same_name_twice_is_refused_next_to_the_field(client, world):
     saved_segment_create(actor=world.manager, name="A 类", query={"grade": ["A"]})
     client.force_login(world.manager)
     response = client.post(
-        reverse("segmentation:saved_segments"), {"name": "A 类", "sharing": "private", "query": ""}
+        reverse("segmentation:saved_segments"),
+        {"segment-name": "A 类", "segment-sharing": "private", "segment-query": ""},
     )
     assert response.status_code == 200
     assert "You already have a segment with this name." in response.content.decode()
