@@ -28,4 +28,4 @@ RUN pip install --no-deps -e . \
 
 USER kam
 EXPOSE 8000
-CMD ["gunicorn", "kam.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "kam.wsgi:application", "--config", "gunicorn.conf.py"]

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kam.limits import PAST_EVENT, PLANNED
+
 from .models import PlanAction, PlanObjective
 
 
@@ -24,7 +26,7 @@ class ObjectiveForm(forms.Form):
     prefix = "objective"
     kind = forms.ChoiceField(label=_("Objective"), choices=PlanObjective.Kind.choices)
     target = forms.DecimalField(label=_("Target"), min_value=0, max_digits=16, decimal_places=2)
-    due_on = forms.DateField(label=_("Due"), widget=DateInput)
+    due_on = forms.DateField(label=_("Due"), widget=DateInput, validators=[PLANNED])
     description = forms.CharField(label=_("Details"), max_length=300, required=False)
     recorded_value = forms.DecimalField(
         label=_("Recorded value"),
@@ -39,7 +41,7 @@ class ActionForm(forms.Form):
     prefix = "action"
     description = forms.CharField(label=_("Action"), max_length=300)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
-    due_on = forms.DateField(label=_("Due"), widget=DateInput)
+    due_on = forms.DateField(label=_("Due"), widget=DateInput, validators=[PLANNED])
 
     def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,5 +56,5 @@ class ActionStatusForm(forms.Form):
 
 class ReviewForm(forms.Form):
     prefix = "review"
-    reviewed_on = forms.DateField(label=_("Review date"), widget=DateInput)
+    reviewed_on = forms.DateField(label=_("Review date"), widget=DateInput, validators=[PAST_EVENT])
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)

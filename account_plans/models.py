@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountChildQuerySet
-from kam.limits import SHORT_TEXT, bounded_text
+from kam.limits import PAST_EVENT, PLANNED, SHORT_TEXT, bounded_text
 
 
 class PlanChildQuerySet(models.QuerySet):
@@ -73,7 +73,7 @@ class PlanObjective(models.Model):
     target = models.DecimalField(
         _("target"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
     )
-    due_on = models.DateField(_("due"))
+    due_on = models.DateField(_("due"), validators=[PLANNED])
     # For what orders cannot tell (share of wallet): the latest figure the team recorded.
     recorded_value = models.DecimalField(
         _("recorded value"), max_digits=16, decimal_places=2, null=True, blank=True
@@ -120,7 +120,7 @@ class PlanAction(models.Model):
         related_name="plan_actions",
         verbose_name=_("owner"),
     )
-    due_on = models.DateField(_("due"))
+    due_on = models.DateField(_("due"), validators=[PLANNED])
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -147,7 +147,7 @@ class PlanReview(models.Model):
     plan = models.ForeignKey(
         AccountPlan, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("plan")
     )
-    reviewed_on = models.DateField(_("review date"))
+    reviewed_on = models.DateField(_("review date"), validators=[PAST_EVENT])
     notes = bounded_text(_("notes"))
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewer")

@@ -3,13 +3,15 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from kam.visibility import VisibleAdminMixin
+
 from .models import Account, Complaint, Contact, Interaction, Order, Region, SatisfactionSurvey, Team
 from .roles import is_administrator
 
 
-class VisibleToUserAdmin(admin.ModelAdmin):
-    """List, change and delete pages go through ``visible_to``; foreign keys to accounts offer only
-    visible accounts."""
+class VisibleToUserAdmin(VisibleAdminMixin, admin.ModelAdmin):
+    """For account data: list, change and delete pages go through ``visible_to``; every related widget
+    offers only what the user may see (``kam.visibility.VisibleAdminMixin``)."""
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -17,21 +19,43 @@ class VisibleToUserAdmin(admin.ModelAdmin):
             return queryset
         return queryset.visible_to(request.user)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Account and not is_administrator(request.user):
-            kwargs["queryset"] = Account.objects.visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._alerts_follow(obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._alerts_follow(obj)
+
+    def delete_queryset(self, request, queryset):
+        account_ids = list(queryset.values_list(self._account_field(), flat=True))
+        super().delete_queryset(request, queryset)
+        self._follow(account_ids)
+
+    def _account_field(self) -> str:
+        return "pk" if self.model is Account else "account_id"
+
+    def _alerts_follow(self, obj) -> None:
+        self._follow([obj.pk if self.model is Account else getattr(obj, "account_id", None)])
+
+    @staticmethod
+    def _follow(account_ids) -> None:
+        # What an administrator changes here (an invoice paid, a survey answered) moves the account's
+        # alerts at once, as the same change made in the app does (service_tiers app).
+        from service_tiers.services import alerts_follow
+
+        alerts_follow(account_ids=account_ids)
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(VisibleAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
     filter_horizontal = ["directors"]
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(VisibleAdminMixin, admin.ModelAdmin):
     list_display = ["name", "region"]
     list_filter = ["region"]
     search_fields = ["name"]

@@ -20,4 +20,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from kam import lookups  # noqa: F401 -- registers field__any (one array parameter)
+
         post_migrate.connect(grant_administrator_permissions, dispatch_uid="kam_administrator_permissions")

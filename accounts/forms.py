@@ -25,6 +25,11 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def run_model_validators(model, field_name: str, value) -> None:
+    for validator in model._meta.get_field(field_name).validators:
+        validator(value)
+
+
 class ContactChoiceMixin:
     """Contact choices are the account's own contacts; anything else is refused by name."""
 
@@ -39,9 +44,16 @@ class ContactChoiceMixin:
 
 class InteractionForm(ContactChoiceMixin, forms.ModelForm):
     occurred_at = forms.DateTimeField(
-        label=_("When"), input_formats=DATETIME_INPUT_FORMATS, widget=DateTimeLocalInput()
+        label=_("When"),
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=DateTimeLocalInput(),
     )
-    next_step_due = forms.DateField(label=_("Next step due"), required=False, widget=DateInput())
+    next_step_due = forms.DateField(
+        label=_("Next step due"),
+        required=False,
+        widget=DateInput(),
+        validators=Interaction._meta.get_field("next_step_due").validators,
+    )
 
     class Meta:
         model = Interaction
@@ -69,7 +81,8 @@ class InteractionForm(ContactChoiceMixin, forms.ModelForm):
 
     def clean_occurred_at(self):
         occurred_at = self.cleaned_data["occurred_at"]
-        validate_occurred_at(occurred_at)
+        validate_occurred_at(occurred_at)  # the precise future limit first, then the window
+        run_model_validators(Interaction, "occurred_at", occurred_at)
         return occurred_at
 
     def clean(self):
@@ -92,7 +105,9 @@ class InteractionForm(ContactChoiceMixin, forms.ModelForm):
 
 class ComplaintForm(ContactChoiceMixin, forms.ModelForm):
     received_at = forms.DateTimeField(
-        label=_("Received at"), input_formats=DATETIME_INPUT_FORMATS, widget=DateTimeLocalInput()
+        label=_("Received at"),
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=DateTimeLocalInput(),
     )
 
     class Meta:
@@ -119,6 +134,7 @@ class ComplaintForm(ContactChoiceMixin, forms.ModelForm):
     def clean_received_at(self):
         received_at = self.cleaned_data["received_at"]
         validate_occurred_at(received_at)
+        run_model_validators(Complaint, "received_at", received_at)
         return received_at
 
     def _post_clean(self):

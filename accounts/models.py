@@ -7,11 +7,11 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Func, Q
-from django.db.models.functions import Upper
+from django.db.models import ExpressionWrapper, F, Func, Q
+from django.db.models.functions import Extract, Upper
 from django.utils.translation import gettext_lazy as _
 
-from kam.limits import bounded_text
+from kam.limits import BIRTHDAY, PAST_EVENT, PLANNED, bounded_text
 
 from .roles import is_administrator
 from .validators import CREDIT_CODE_REGEX, normalise_credit_code, validate_credit_code
@@ -263,7 +263,7 @@ class Contact(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True, validators=[BIRTHDAY])
     preferred_contact_method = models.CharField(
         _("preferred contact method"), max_length=10, choices=ContactMethod.choices, blank=True
     )
@@ -276,6 +276,16 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         constraints = [models.CheckConstraint(condition=~Q(name=""), name="contact_name_not_empty")]
+        indexes = [
+            # Birthdays of a week (care events, service_tiers): month * 100 + day, one index range.
+            models.Index(
+                ExpressionWrapper(
+                    Extract("birthday", "month") * 100 + Extract("birthday", "day"),
+                    output_field=models.IntegerField(),
+                ),
+                name="contact_birthday_month_day",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.title})" if self.title else self.name
@@ -297,7 +307,7 @@ class Interaction(models.Model):
         Contact, blank=True, related_name="interactions", verbose_name=_("contacts")
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    occurred_at = models.DateTimeField(_("when"))
+    occurred_at = models.DateTimeField(_("when"), validators=[PAST_EVENT])
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -307,7 +317,7 @@ class Interaction(models.Model):
     summary = bounded_text(_("summary"))
     outcome = bounded_text(_("outcome"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
-    next_step_due = models.DateField(_("next step due"), null=True, blank=True)
+    next_step_due = models.DateField(_("next step due"), null=True, blank=True, validators=[PLANNED])
     created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
 
     objects = AccountChildQuerySet.as_manager()
@@ -325,6 +335,13 @@ class Interaction(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "-occurred_at"], name="interaction_account_time"),
+            # The last visit of each account of a book (service plans; service_tiers.rules.VISIT_KINDS):
+            # one probe each instead of walking the calls and e-mails in between.
+            models.Index(
+                fields=["account", "-occurred_at"],
+                condition=Q(kind__in=["visit", "meeting"]),
+                name="interaction_account_visit",
+            ),
             # A month of activity across a book (the dashboard's KPIs per manager) reads the index only.
             models.Index(
                 fields=["occurred_at"], include=["account", "author", "kind"], name="interaction_time"
@@ -382,7 +399,7 @@ class Complaint(models.Model):
         related_name="complaints",
         verbose_name=_("contact"),
     )
-    received_at = models.DateTimeField(_("received at"))
+    received_at = models.DateTimeField(_("received at"), validators=[PAST_EVENT])
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
     severity = models.CharField(
@@ -391,7 +408,7 @@ class Complaint(models.Model):
     description = bounded_text(_("description"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     resolution = bounded_text(_("resolution"), blank=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, validators=[PAST_EVENT])
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -447,15 +464,15 @@ class Order(models.Model):
         Account, on_delete=models.PROTECT, related_name="orders", verbose_name=_("account"), db_index=False
     )
     number = models.CharField(_("order number"), max_length=40, unique=True)
-    order_date = models.DateField(_("order date"))
+    order_date = models.DateField(_("order date"), validators=[PAST_EVENT])
     product_line = models.CharField(_("product line"), max_length=100, blank=True)
     amount = models.DecimalField(
         _("amount (CNY)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
     )
     gross_profit = models.DecimalField(_("gross profit (CNY)"), max_digits=14, decimal_places=2)
-    invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
-    due_date = models.DateField(_("due date"), null=True, blank=True)
-    paid_date = models.DateField(_("paid date"), null=True, blank=True)
+    invoice_date = models.DateField(_("invoice date"), null=True, blank=True, validators=[PAST_EVENT])
+    due_date = models.DateField(_("due date"), null=True, blank=True, validators=[PLANNED])
+    paid_date = models.DateField(_("paid date"), null=True, blank=True, validators=[PAST_EVENT])
 
     objects = AccountChildQuerySet.as_manager()
 
@@ -516,8 +533,8 @@ class SatisfactionSurvey(models.Model):
         related_name="surveys",
         verbose_name=_("contact"),
     )
-    sent_on = models.DateField(_("sent on"))
-    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    sent_on = models.DateField(_("sent on"), validators=[PAST_EVENT])
+    answered_on = models.DateField(_("answered on"), null=True, blank=True, validators=[PAST_EVENT])
     score = models.PositiveSmallIntegerField(
         _("score (0–10)"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
     )

@@ -48,6 +48,13 @@ def _validate_contacts(*, account: Account, contacts: Iterable[Contact]) -> list
     return contacts
 
 
+def _alerts_follow(account_id: int) -> None:
+    # The account's alerts follow the write in the same transaction (service_tiers app).
+    from service_tiers.services import alerts_follow
+
+    alerts_follow(account_ids=[account_id])
+
+
 @transaction.atomic
 def interaction_log(
     *,
@@ -87,6 +94,7 @@ def interaction_log(
     interaction.full_clean()
     interaction.save()
     interaction.contacts.set(contacts)
+    _alerts_follow(account.pk)
     return interaction
 
 
@@ -125,6 +133,7 @@ def complaint_open(
     from service_tiers.services import complaint_deadline_fix
 
     complaint_deadline_fix(complaint=complaint)
+    _alerts_follow(account.pk)
     return complaint
 
 
@@ -160,4 +169,5 @@ def complaint_transition(*, actor, complaint: Complaint, to_status: str, resolut
     complaint.status = to_status
     complaint.full_clean()
     complaint.save()
+    _alerts_follow(complaint.account_id)
     return complaint

@@ -26,8 +26,13 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def advisory_xact_lock(name: str, *, wait: bool = True, using: str = DEFAULT_DB_ALIAS) -> bool:
+def advisory_xact_lock(
+    name: str, *, wait: bool = True, shared: bool = False, using: str = DEFAULT_DB_ALIAS
+) -> bool:
     """Take the named lock until the end of the current transaction; False if ``wait=False`` and it is taken.
+
+    ``shared=True`` takes it in shared mode: any number of shared holders at once, none while an
+    exclusive holder has it (small writes running side by side, a whole-table job alone).
 
     Must run inside a transaction (``transaction.atomic``): in autocommit the lock would end with the
     statement that took it and protect nothing.
@@ -37,18 +42,22 @@ def advisory_xact_lock(name: str, *, wait: bool = True, using: str = DEFAULT_DB_
         raise transaction.TransactionManagementError(
             f"advisory_xact_lock({name!r}) needs a transaction: it is released when the transaction ends."
         )
-    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    function = ("pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock") + (
+        "_shared" if shared else ""
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s)", [lock_key(name)])  # noqa: S608 -- one of two names above
+        cursor.execute(f"SELECT {function}(%s)", [lock_key(name)])  # noqa: S608 -- one of four names above
         return wait or cursor.fetchone()[0]
 
 
 @contextmanager
-def advisory_lock(name: str, *, wait: bool = True, using: str = DEFAULT_DB_ALIAS) -> Iterator[bool]:
+def advisory_lock(
+    name: str, *, wait: bool = True, shared: bool = False, using: str = DEFAULT_DB_ALIAS
+) -> Iterator[bool]:
     """A transaction (``atomic``) holding the named lock; yields whether it was acquired.
 
     Nested in an outer transaction, the lock lasts until the OUTER transaction ends (a savepoint does not
     release it), which is what a request (ATOMIC_REQUESTS) or a caller's transaction expects.
     """
     with transaction.atomic(using=using):
-        yield advisory_xact_lock(name, wait=wait, using=using)
+        yield advisory_xact_lock(name, wait=wait, shared=shared, using=using)

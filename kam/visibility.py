@@ -18,6 +18,8 @@ On top of ``visible_queryset`` sit the pieces every API endpoint uses (see ``kam
 - ``VisibleModelSerializer`` and ``VisibleRelatedField``: related ids are accepted only when visible
   (one query for a whole list, at most ``MAX_LIST_ITEMS`` of them) and shown only when visible (one
   query per field and page); any other related field on account data is refused.
+- ``VisibleAdminMixin``: every foreign-key, many-to-many, raw-id and autocomplete widget of the admin
+  offers, accepts and names only visible accounts, account data and people.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import django_filters
+from django.contrib.admin import widgets as admin_widgets
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +47,7 @@ REFERENCE_MODELS = {
     "accounts.region",
     "accounts.team",
     "auth.group",
+    "auth.permission",
     "scoring.scoringmodel",
     "segmentation.needtag",
     "segmentation.rfmsegment",
@@ -51,7 +56,9 @@ REFERENCE_MODELS = {
 
 
 def _visible_users(user) -> QuerySet:
-    from accounts.models import Account
+    """The people a user deals with: themselves, the managers and account-team members of the accounts
+    they see, and the members and directors of their own teams (administrators: everybody)."""
+    from accounts.models import Account, Team
     from accounts.roles import is_administrator
 
     User = get_user_model()
@@ -59,7 +66,19 @@ def _visible_users(user) -> QuerySet:
         return User.objects.none()
     if is_administrator(user):
         return User.objects.all()
-    return User.objects.filter(Q(pk=user.pk) | Q(pk__in=Account.objects.visible_to(user).values("owner_id")))
+    visible_accounts = Account.objects.visible_to(user).values("pk")
+    teams = Team.objects.filter(Q(members=user.pk) | Q(directors=user.pk)).values("pk")
+    return User.objects.filter(
+        Q(pk=user.pk)
+        | Q(pk__in=Account.objects.filter(pk__in=visible_accounts).values("owner_id"))
+        | Q(
+            pk__in=Account.account_team.through.objects.filter(account_id__in=visible_accounts).values(
+                "user_id"
+            )
+        )
+        | Q(pk__in=Team.members.through.objects.filter(team_id__in=teams).values("user_id"))
+        | Q(pk__in=Team.directors.through.objects.filter(team_id__in=teams).values("user_id"))
+    )
 
 
 def is_account_data(model) -> bool:
@@ -334,3 +353,78 @@ class VisibleModelSerializer(serializers.ModelSerializer):
                     "use kam.visibility.VisibleRelatedField."
                 )
         return fields
+
+
+# --- Admin ----------------------------------------------------------------------------------------
+
+
+def _admin_related_queryset(db_field, request):
+    """What an admin widget for this relation may offer: limited for account data and people; other
+    relations (regions, tiers, scoring models, runs, schedules) are the admin's own business."""
+    model = db_field.related_model
+    if is_account_data(model) or model is get_user_model():
+        return visible_queryset(model, request.user)
+    return None
+
+
+class VisibleForeignKeyRawIdWidget(admin_widgets.ForeignKeyRawIdWidget):
+    """A raw-id box that names the chosen record only when the user may see it."""
+
+    def __init__(self, rel, admin_site, *, queryset, **kwargs):
+        self.visible = queryset
+        super().__init__(rel, admin_site, **kwargs)
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            visible = self.visible.filter(**{key: value}).exists()
+        except (ValueError, TypeError, DjangoValidationError):
+            return "", ""
+        return super().label_and_url_for_value(value) if visible else ("", "")
+
+
+class VisibleAdminMixin:
+    """For every ``ModelAdmin`` of the project: every foreign-key and many-to-many widget (select,
+    raw id, autocomplete, filter_horizontal) offers only what ``visible_queryset`` allows, so a posted
+    foreign id is refused as an invalid choice and an invisible record is never named."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = _admin_related_queryset(db_field, request)
+        if queryset is not None:
+            kwargs.setdefault("queryset", queryset)
+            if "widget" not in kwargs and db_field.name in self.raw_id_fields:
+                kwargs["widget"] = VisibleForeignKeyRawIdWidget(
+                    db_field.remote_field,
+                    self.admin_site,
+                    queryset=kwargs["queryset"],
+                    using=kwargs.get("using"),
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        queryset = _admin_related_queryset(db_field, request)
+        if queryset is not None:
+            kwargs.setdefault("queryset", queryset)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        # Records the user may not see are not offered, so they are not posted either: keep the ones
+        # already related instead of dropping them unseen.
+        if change:
+            for name, value in list(form.cleaned_data.items()):
+                db_field = _concrete_field(form.instance, name)
+                if db_field is None or not db_field.many_to_many:
+                    continue
+                queryset = _admin_related_queryset(db_field, request)
+                if queryset is None or is_unrestricted(queryset):
+                    continue
+                hidden = getattr(form.instance, name).exclude(pk__in=queryset.values("pk"))
+                form.cleaned_data[name] = [*value, *hidden]
+        super().save_related(request, form, formsets, change)
+
+
+def _concrete_field(instance, name):
+    try:
+        return instance._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.admin import VisibleToUserAdmin
+from kam.visibility import VisibleAdminMixin
 
 from . import selectors, services
 from .computation import BandSpec, CriterionSpec
@@ -104,7 +105,7 @@ class BandInline(DraftOnlyInline):
 
 
 @admin.register(ScoringModel)
-class ScoringModelAdmin(admin.ModelAdmin):
+class ScoringModelAdmin(VisibleAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "status",
@@ -256,7 +257,7 @@ class ScoringModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegradeRun)
-class RegradeRunAdmin(admin.ModelAdmin):
+class RegradeRunAdmin(VisibleAdminMixin, admin.ModelAdmin):
     list_display = [
         "period",
         "status",

@@ -19,7 +19,10 @@ class RatingForm(forms.Form):
     kind = forms.ChoiceField(choices=AccountRating.Kind.choices, widget=forms.HiddenInput)
     value = forms.TypedChoiceField(label=_("Rating"), choices=RATING_CHOICES, coerce=int)
     rated_on = forms.DateField(
-        label=_("Rated on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Rated on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=AccountRating._meta.get_field("rated_on").validators,
     )
     note = forms.CharField(
         label=_("Note"), max_length=AccountRating._meta.get_field("note").max_length, required=False
@@ -41,7 +44,9 @@ class OverrideForm(forms.Form):
         max_length=GradeOverride._meta.get_field("reason").max_length,
     )
     expires_on = forms.DateField(
-        label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Valid until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=GradeOverride._meta.get_field("expires_on").validators,
     )
 
     def __init__(self, *args, **kwargs):

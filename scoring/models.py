@@ -20,7 +20,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountChildQuerySet
-from kam.limits import SYSTEM_TEXT, bounded_text
+from kam.limits import PAST_EVENT, PLANNED, SYSTEM_TEXT, bounded_text
 
 HUNDRED = Decimal("100")
 
@@ -269,7 +269,7 @@ class AccountRating(models.Model):
     value = models.PositiveSmallIntegerField(
         _("value (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    rated_on = models.DateField(_("rated on"))
+    rated_on = models.DateField(_("rated on"), validators=[PAST_EVENT])
     rated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("rated by")
     )
@@ -300,7 +300,7 @@ class AccountRatingChange(models.Model):
     kind = models.CharField(_("rating"), max_length=20, choices=AccountRating.Kind.choices)
     old_value = models.PositiveSmallIntegerField(_("old value"), null=True, blank=True)
     new_value = models.PositiveSmallIntegerField(_("new value"))
-    rated_on = models.DateField(_("rated on"))
+    rated_on = models.DateField(_("rated on"), validators=[PAST_EVENT])
     note = models.CharField(_("note"), max_length=300, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
@@ -330,7 +330,9 @@ class GradeOverride(models.Model):
     )
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
     reason = bounded_text(_("reason"))
-    expires_on = models.DateField(_("valid until"), help_text=_("The override ends after this day."))
+    expires_on = models.DateField(
+        _("valid until"), help_text=_("The override ends after this day."), validators=[PLANNED]
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("set by")
     )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from accounts.roles import is_administrator, is_sales_director
 from kam.locks import advisory_lock, advisory_xact_lock
+from kam.periods import parse_period
 
 from .computation import (
     ORDER_AGGREGATES_TABLE,
@@ -65,7 +66,7 @@ def period_normalise(period: datetime.date | str | None) -> datetime.date:
     if period is None:
         return current_period()
     if isinstance(period, str):
-        period = datetime.date.fromisoformat(period if len(period) > 7 else f"{period}-01")
+        return parse_period(period)  # a month given by a person (a command's --period)
     return period.replace(day=1)
 
 
@@ -343,6 +344,12 @@ def account_rating_set(
 # --- Overrides --------------------------------------------------------------------------------------
 
 
+def _alerts_follow(account_id: int) -> None:
+    from service_tiers.services import alerts_follow  # the effective grade moves the account's tier
+
+    alerts_follow(account_ids=[account_id])
+
+
 @transaction.atomic
 def grade_override_set(
     *, actor, account_id: int, grade: str, reason: str, expires_on: datetime.date
@@ -377,6 +384,7 @@ def grade_override_set(
     if latest is not None:
         latest.grade, latest.override = grade, override
         latest.save(update_fields=["grade", "override"])
+    _alerts_follow(account.pk)
     return override
 
 
@@ -393,6 +401,7 @@ def grade_override_revoke(*, actor, account_id: int) -> int:
         revoked_at=timezone.now(), revoked_by=actor
     )
     _restore_computed_grades(override_ids=[o.pk for o in overrides])
+    _alerts_follow(account.pk)
     return len(overrides)
 
 

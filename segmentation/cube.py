@@ -33,11 +33,9 @@ from django.db.models import Count, Exists, Func, OuterRef, Q, QuerySet, Subquer
 from django.utils import timezone
 
 from scoring.models import GradeOverride, GradeSnapshot, RegradeRun
+from service_tiers import rules
 
 from .models import AccountCube, CubeCell, CubeRefresh, GradeCube, MonthCube
-
-# A drop of the score by this many points or more puts an account on the risk list.
-SCORE_DROP_POINTS = Decimal("10")
 
 Cells = list[tuple[int, int | None, str]]
 
@@ -68,8 +66,8 @@ def cube_refresh() -> CubeRefresh:
                 SELECT s.period, s.account_id, s.grade, COALESCE(p.grade, ''), s.total, p.total,
                        COALESCE(s.order_volume, 0), COALESCE(p.order_volume, 0), COALESCE(s.gross_profit, 0),
                        COALESCE(s.order_volume, p.order_volume, 0),
-                       COALESCE((p.grade = 'A' AND s.grade IN ('B', 'C')) OR (p.grade = 'B' AND s.grade = 'C')
-                                OR p.total >= s.total + %s, FALSE)
+                       COALESCE({rules.grade_fell_sql("s.grade", "p.grade")}
+                                OR {rules.score_dropped_sql("s.total", "p.total")}, FALSE)
                 FROM scoring_gradesnapshot s
                 LEFT JOIN scoring_gradesnapshot p
                        ON p.account_id = s.account_id AND p.period = (s.period - interval '1 month')::date
@@ -84,7 +82,6 @@ def cube_refresh() -> CubeRefresh:
             ) pairs
             ORDER BY 1, 2
             """,  # noqa: S608 -- table names come from the models
-            [SCORE_DROP_POINTS],
         )
         cursor.execute(
             f"""

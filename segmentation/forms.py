@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Region, Team
 from accounts.selectors import account_owners
+from kam.periods import PLANNING_MONTHS, parse_period
 from scoring.computation import add_months
 from scoring.models import Grade
 
@@ -19,18 +20,19 @@ MONTH_FORMAT = "%Y-%m"
 
 
 class MonthField(forms.DateField):
-    """A month as YYYY-MM (an ``<input type="month">``), cleaned to its first day."""
+    """A month as YYYY-MM (an ``<input type="month">``), cleaned to its first day and kept within the
+    window of ``kam.periods`` (this month at the latest, or ``future_months`` ahead)."""
 
     widget = forms.DateInput(attrs={"type": "month"}, format=MONTH_FORMAT)
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", [MONTH_FORMAT, "%Y-%m-%d"])
-        kwargs.setdefault("error_messages", {"invalid": _("Enter a month as YYYY-MM.")})
+    def __init__(self, *, future_months: int = 0, **kwargs):
+        self.future_months = future_months
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace(day=1) if value else value
+        if value in self.empty_values:
+            return None
+        return parse_period(value, future_months=self.future_months)
 
 
 class DashboardFilterForm(forms.Form):
@@ -91,8 +93,13 @@ class KpiTargetForm(forms.Form):
     manager = forms.ModelChoiceField(get_user_model().objects.none(), label=_("Account manager"))
     metric = forms.ChoiceField(choices=KpiMetric.choices, label=_("Metric"))
     monthly_target = forms.IntegerField(min_value=0, max_value=10_000, label=_("Monthly target"))
-    valid_from = MonthField(label=_("From month"))
-    valid_until = MonthField(label=_("Until month"), required=False, help_text=_("Empty: open ended."))
+    valid_from = MonthField(label=_("From month"), future_months=PLANNING_MONTHS)
+    valid_until = MonthField(
+        label=_("Until month"),
+        future_months=PLANNING_MONTHS,
+        required=False,
+        help_text=_("Empty: open ended."),
+    )
 
     def __init__(self, data=None, *, managers, **kwargs):
         super().__init__(data, **kwargs)

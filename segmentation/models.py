@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountChildQuerySet
+from kam.limits import PLANNED
 
 
 class KpiMetric(models.TextChoices):
@@ -44,12 +45,15 @@ class KpiTarget(models.Model):
     )
     metric = models.CharField(_("metric"), max_length=20, choices=KpiMetric.choices)
     monthly_target = models.PositiveIntegerField(_("monthly target"))
-    valid_from = models.DateField(_("from month"), help_text=_("First day of the first month."))
+    valid_from = models.DateField(
+        _("from month"), help_text=_("First day of the first month."), validators=[PLANNED]
+    )
     valid_until = models.DateField(
         _("until month"),
         null=True,
         blank=True,
         help_text=_("First day of the last month; empty: open ended."),
+        validators=[PLANNED],
     )
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("set by")

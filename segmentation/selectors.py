@@ -41,6 +41,7 @@ from accounts.models import Account, Complaint, Interaction, Order, Region, Team
 from accounts.roles import is_administrator
 from scoring.computation import add_months
 from scoring.models import Grade, GradeSnapshot
+from service_tiers import rules
 from service_tiers.selectors import service_compliance as tier_compliance
 
 from . import cube
@@ -62,9 +63,6 @@ GRADES = [Grade.A, Grade.B, Grade.C]
 NOT_GRADED = "none"  # a migration matrix row/column: no snapshot in that period
 TREND_MONTHS = 24
 RISK_LIST_LENGTH = 50
-SCORE_DROP_POINTS = cube.SCORE_DROP_POINTS
-# Without a service-tier deadline, an open complaint is late after the longest default tier deadline.
-COMPLAINT_FALLBACK_HOURS = 72
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 
 DIMENSIONS = {
@@ -536,16 +534,6 @@ def quarterly_revenue(monthly: list[dict]) -> list[dict]:
 # --- Risk list -------------------------------------------------------------------------------------
 
 
-def _late_complaints_condition(now: datetime.datetime) -> Q:
-    # The service-tier app fixes a deadline on each complaint when it is opened; without one, the
-    # longest default tier deadline applies.
-    late = Q(status__in=[Complaint.Status.OPEN, Complaint.Status.IN_PROGRESS])
-    fallback = Q(received_at__lt=now - datetime.timedelta(hours=COMPLAINT_FALLBACK_HOURS))
-    if hasattr(Complaint, "deadline"):
-        return late & (Q(deadline__resolve_by__lt=now) | (Q(deadline__isnull=True) & fallback))
-    return late & fallback
-
-
 @dataclass(slots=True)
 class RiskRow:
     """One account of the risk list: plain values, so the whole list (its export) builds quickly."""
@@ -571,21 +559,22 @@ def risk_list(
     limit: int | None = RISK_LIST_LENGTH,
     pairs: bool | None = None,
 ) -> list[RiskRow]:
-    """Accounts whose grade fell, whose score dropped by 10 points or more, with overdue invoices or with
-    open complaints past their deadline; ranked by revenue at risk (their 12-month revenue).
+    """Accounts at risk by the rules of ``service_tiers.rules`` (RISK_LIST_RULES: grade fell, score
+    dropped, overdue invoices, complaints past their response or resolution deadline); ranked by revenue
+    at risk (their 12-month revenue).
 
     Grades and scores come from the per-account aggregates when they answer (``pairs_answer``), else
     from the snapshots; unpaid invoices and open complaints are always read live. Five queries."""
     today = timezone.localdate()
     now = timezone.now()
-    overdue = Order.objects.filter(paid_date__isnull=True, due_date__lt=today).order_by()
-    late = Complaint.objects.filter(_late_complaints_condition(now)).order_by()
+    overdue = Order.objects.filter(rules.invoice_overdue_q(today=today)).order_by()
+    late = Complaint.objects.filter(rules.complaint_overdue_q(now=now)).order_by()
     if pairs is None:
         pairs = pairs_answer(filters)
     if pairs:
         # Conditions on the aggregate row: the few accounts at risk are found before joining accounts.
         at_risk = (
-            Q(pair__slipped=True)
+            (Q(pair__slipped=True) & rules.at_risk_account_q())
             | Q(pair__account__in=overdue.values("account_id"))
             | Q(pair__account__in=late.values("account_id"))
         )
@@ -598,9 +587,13 @@ def risk_list(
         )
     else:
         at_risk = (
-            Q(before__grade=Grade.A, now__grade__in=[Grade.B, Grade.C])
-            | Q(before__grade=Grade.B, now__grade=Grade.C)
-            | Q(before__total__gte=F("now__total") + SCORE_DROP_POINTS)
+            (
+                (
+                    rules.grade_fell_q(latest="now__grade", previous="before__grade")
+                    | rules.score_dropped_q(latest="now__total", previous="before__total")
+                )
+                & rules.at_risk_account_q()
+            )
             # Each set is read once (hashed), not once per account.
             | Q(pk__in=overdue.values("account_id"))
             | Q(pk__in=late.values("account_id"))
@@ -614,6 +607,7 @@ def risk_list(
         )
     queryset = queryset.order_by(F("revenue").desc(), "name", "pk").values_list(
         "pk",
+        "status",
         "name",
         "owner_id",
         "region_id",
@@ -645,14 +639,24 @@ def risk_list(
         .annotate(count=Count("pk"))
         .values_list("account_id", "count")
     )
-    owners = get_user_model().objects.in_bulk({row[2] for row in rows})
-    regions = Region.objects.in_bulk({row[3] for row in rows if row[3] is not None})
+    owners = get_user_model().objects.in_bulk({row[3] for row in rows})
+    regions = Region.objects.in_bulk({row[4] for row in rows if row[4] is not None})
     # Translated once for the list, not once per row.
     fell, dropped = gettext("grade fell %(before)s → %(now)s"), gettext("score dropped %(points)s points")
     overdue_reason, late_reason = gettext("overdue invoices"), gettext("complaints past deadline")
-    rank = {grade: index for index, grade in enumerate(GRADES)}
     result = []
-    for pk, name, owner_id, region_id, grade_now, grade_before, total_now, total_before, revenue in rows:
+    for (
+        pk,
+        status,
+        name,
+        owner_id,
+        region_id,
+        grade_now,
+        grade_before,
+        total_now,
+        total_before,
+        revenue,
+    ) in rows:
         row = RiskRow(
             pk=pk,
             name=name,
@@ -666,13 +670,10 @@ def risk_list(
             overdue_amount=overdue_amounts.get(pk, ZERO),
             late_complaints=late_counts.get(pk, 0),
         )
-        if grade_before in rank and grade_now in rank and rank[grade_now] > rank[grade_before]:
+        moved = status not in rules.NOT_AT_RISK_STATUSES
+        if moved and rules.grade_fell(latest=grade_now, previous=grade_before):
             row.risk_reasons.append(fell % {"before": grade_before, "now": grade_now})
-        if (
-            total_before is not None
-            and total_now is not None
-            and total_before - total_now >= SCORE_DROP_POINTS
-        ):
+        if moved and rules.score_dropped(latest=total_now, previous=total_before):
             row.risk_reasons.append(dropped % {"points": total_before - total_now})
         if row.overdue_amount:
             row.risk_reasons.append(overdue_reason)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Region, Team
 from accounts.roles import is_administrator, is_sales_director
 from accounts.selectors import account_owners
+from kam.periods import PLANNING_MONTHS, check_period
 
 from .models import AccountNeed, KpiTarget, NeedTag, SavedSegment
 
@@ -40,6 +41,15 @@ def kpi_target_set(
         )
     valid_from = valid_from.replace(day=1)
     valid_until = valid_until.replace(day=1) if valid_until else None
+    errors = {}
+    for name, month in (("valid_from", valid_from), ("valid_until", valid_until)):
+        try:
+            if month is not None:
+                check_period(month, future_months=PLANNING_MONTHS)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
     if valid_until and valid_until < valid_from:
         raise ValidationError({"valid_until": _("The last month cannot come before the first.")})
     if monthly_target is None or monthly_target < 0:

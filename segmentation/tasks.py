@@ -5,8 +5,6 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.cache import cache
 
-from service_tiers.compliance import compliance_refresh
-
 from .crosssell import cross_sell_refresh
 from .cube import cube_refresh
 
@@ -21,7 +19,6 @@ def dashboard_cube_refresh() -> dict:
     """Rebuild the dashboard's aggregate tables (after the re-grade, and nightly for new orders)."""
     cache.delete(REFRESH_QUEUED_KEY)  # from now on, a new re-grade needs a new rebuild
     refresh = cube_refresh()
-    compliance_refresh()  # the grade snapshots changed the tiers compliance is counted by
     return {"refreshed_at": refresh.refreshed_at.isoformat(), "seconds": float(refresh.seconds)}
 
 

@@ -23,6 +23,7 @@ from accounts.models import Account
 from accounts.roles import is_administrator, is_sales_director
 from accounts.selectors import account_owners
 from kam.exports import Column, Table, export_filename, export_response
+from kam.replica import replica_reads
 
 from . import exports, selectors, services
 from .forms import CellForm, CrossForm, DashboardFilterForm, KpiTargetForm, SavedSegmentForm
@@ -61,6 +62,7 @@ def _lazy_section(request, section, accounts, filters):
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
+@replica_reads
 def dashboard(request):
     form, filters, accounts = _scope(request)
     section = request.GET.get("section")
@@ -139,6 +141,7 @@ class _Counted:
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
+@replica_reads
 def drilldown(request):
     """The accounts behind a figure: a migration cell (from → to), a grade, or a dimension row."""
     form, filters, accounts = _scope(request)
@@ -162,6 +165,7 @@ def drilldown(request):
 
 @require_GET
 @login_required
+@replica_reads
 def export(request, table, export_format):
     """Any dashboard table or drill-down list as CSV or XLSX, with the filters of the page applied."""
     if table not in exports.TABLES or export_format not in ("csv", "xlsx"):

@@ -7,13 +7,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import VisibleToUserAdmin
+from kam.visibility import VisibleAdminMixin
 
 from .models import Alert, AlertDigest, AlertRun, ComplaintDeadline, ServiceTier
 from .services import alerts_run, service_tier_update
 
 
 @admin.register(ServiceTier)
-class ServiceTierAdmin(admin.ModelAdmin):
+class ServiceTierAdmin(VisibleAdminMixin, admin.ModelAdmin):
     list_display = [
         "key",
         "revisit_cadence_days",
@@ -118,7 +119,7 @@ class AlertAdmin(VisibleToUserAdmin):
 
 
 @admin.register(AlertRun)
-class AlertRunAdmin(admin.ModelAdmin):
+class AlertRunAdmin(VisibleAdminMixin, admin.ModelAdmin):
     list_display = [
         "started_at",
         "trigger",
@@ -139,7 +140,7 @@ class AlertRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(AlertDigest)
-class AlertDigestAdmin(admin.ModelAdmin):
+class AlertDigestAdmin(VisibleAdminMixin, admin.ModelAdmin):
     list_display = ["day", "user", "alert_count", "sent_at"]
     list_filter = ["day"]
 

@@ -1,5 +1,5 @@
 # ruff: noqa: S608, E501 -- SQL text built from this module's own identifiers; every value is a query parameter
-"""Risk alerts (风险预警), computed set-based over every account in a few SQL statements.
+"""Risk alerts (风险预警): the rules of ``rules.py``, evaluated set-based in a few SQL statements.
 
 Each rule is a SELECT producing the alerts that *should* be open now, one row per cause, with a
 de-duplication key naming rule, account and cause. Synchronising is then three statements:
@@ -11,16 +11,8 @@ de-duplication key naming rule, account and cause. Synchronising is then three s
 3. insert the wanted alerts; a key that already has an open alert updates it in place (the partial
    unique index ``alert_one_open_per_cause`` makes a duplicate impossible, even for two runs at once).
 
-The rules (tier figures come from ``ServiceTier``; "today" is the day in Asia/Shanghai):
-
-- revisit_overdue: a served account whose next revisit was due before today;
-- no_contact: a served account with no interaction of any kind for twice the revisit cadence;
-- complaint_overdue: an open complaint past its response deadline (not yet taken in hand), or an
-  open or in-progress complaint past its resolution deadline;
-- invoice_overdue: unpaid invoices whose due date has passed (one alert per account);
-- grade_fell: the latest grade snapshot is worse than the one before (effective grades);
-- score_dropped: the latest total is at least 10 points below the one before;
-- low_satisfaction: the latest answered survey scored 6 or less.
+A write re-evaluates exactly the accounts it touched (``alerts_follow``, in the writer's transaction);
+the daily run evaluates every account for the passing of time. No page writes.
 """
 
 from __future__ import annotations
@@ -37,12 +29,11 @@ from django.utils.translation import ngettext
 
 from kam.locks import advisory_lock
 
+from . import rules
 from .models import Alert
 from .plans import RawScope, _tables, plan_sql, scope_sql
+from .rules import FOLLOW_UP_DAYS
 
-SCORE_DROP_POINTS = 10
-LOW_SATISFACTION_SCORE = 6
-FOLLOW_UP_DAYS = 7  # risk alerts (grade, score, satisfaction) are due a week after the cause appears
 SYNC_LOCK = "alerts-sync"  # kam.locks: one synchronisation at a time
 
 # The navigation's unread count is cached per user under the current alerts version (see
@@ -73,7 +64,7 @@ def desired_alerts_sql(scope=None, *, now: datetime) -> tuple[str, list]:
     """SELECT rule, account_id, dedup_key, due_on, responsible_id, details for every wanted alert."""
     today = timezone.localdate(now)
     t = _tables()
-    plan, plan_params = plan_sql(scope, today=today, with_first_order=False)
+    plan, plan_params = plan_sql(scope, today=today)
     where_complaint, complaint_params = scope_sql(scope, "c.account_id")
     where_order, order_params = scope_sql(scope, "o.account_id")
     where_snapshot, snapshot_params = scope_sql(scope, "s.account_id")
@@ -85,12 +76,12 @@ def desired_alerts_sql(scope=None, *, now: datetime) -> tuple[str, list]:
                revisit_due_on AS due_on, owner_id AS responsible_id,
                jsonb_build_object('last_visit_on', last_visit_on, 'cadence_days', revisit_cadence_days,
                                   'tier', tier_key) AS details
-        FROM plan WHERE revisit_due_on < %s
+        FROM plan WHERE {rules.revisit_overdue_sql("plan")}
         UNION ALL
         SELECT 'no_contact', account_id, 'no_contact:' || account_id, contact_due_on, owner_id,
                jsonb_build_object('last_interaction_on', last_interaction_on,
                                   'days', 2 * revisit_cadence_days, 'tier', tier_key)
-        FROM plan WHERE contact_due_on < %s
+        FROM plan WHERE {rules.no_contact_sql("plan")}
         UNION ALL
         SELECT 'complaint_overdue', c.account_id, 'complaint_overdue:' || c.id,
                (CASE WHEN d.resolve_by < %s THEN d.resolve_by ELSE d.respond_by END
@@ -103,16 +94,14 @@ def desired_alerts_sql(scope=None, *, now: datetime) -> tuple[str, list]:
         FROM {t["complaint"]} c
         JOIN {t["deadline"]} d ON d.complaint_id = c.id
         JOIN {t["account"]} a ON a.id = c.account_id
-        WHERE c.status IN ('open', 'in_progress')
-          AND (d.resolve_by < %s OR (c.status = 'open' AND d.respond_by < %s))
-          AND {where_complaint}
+        WHERE {rules.complaint_overdue_sql("c", "d")} AND {where_complaint}
         UNION ALL
         SELECT 'invoice_overdue', o.account_id, 'invoice_overdue:' || o.account_id, min(o.due_date),
                min(a.owner_id),
                jsonb_build_object('invoices', count(*), 'amount', sum(o.amount)::text,
                                   'oldest_due_on', min(o.due_date))
         FROM {t["order"]} o JOIN {t["account"]} a ON a.id = o.account_id
-        WHERE o.paid_date IS NULL AND o.due_date < %s AND {where_order}
+        WHERE {rules.invoice_overdue_sql("o")} AND {where_order}
         GROUP BY o.account_id
         UNION ALL
         SELECT rule, account_id, rule || ':' || account_id || ':' || period, due_on, owner_id,
@@ -124,8 +113,8 @@ def desired_alerts_sql(scope=None, *, now: datetime) -> tuple[str, list]:
                    last.previous_grade, last.total, last.previous_total,
                    (last.computed_at AT TIME ZONE '{tz}')::date + {FOLLOW_UP_DAYS} AS due_on,
                    unnest(ARRAY[
-                       CASE WHEN last.grade > last.previous_grade THEN 'grade_fell' END,
-                       CASE WHEN last.previous_total - last.total >= {SCORE_DROP_POINTS} THEN 'score_dropped' END
+                       CASE WHEN {rules.grade_fell_sql("last.grade", "last.previous_grade")} THEN 'grade_fell' END,
+                       CASE WHEN {rules.score_dropped_sql("last.total", "last.previous_total")} THEN 'score_dropped' END
                    ]) AS rule
             FROM (
                 SELECT s.account_id, s.period, s.grade, s.total, s.computed_at,
@@ -138,7 +127,7 @@ def desired_alerts_sql(scope=None, *, now: datetime) -> tuple[str, list]:
                 WINDOW latest_first AS (PARTITION BY s.account_id ORDER BY s.period DESC)
             ) last
             JOIN {t["account"]} a ON a.id = last.account_id
-            WHERE last.position = 1 AND last.previous_period IS NOT NULL AND a.status <> 'lost'
+            WHERE last.position = 1 AND last.previous_period IS NOT NULL AND {rules.at_risk_account_sql("a")}
         ) moves
         WHERE rule IS NOT NULL
         UNION ALL
@@ -152,7 +141,7 @@ def desired_alerts_sql(scope=None, *, now: datetime) -> tuple[str, list]:
             ORDER BY sv.account_id, sv.answered_on DESC, sv.id DESC
         ) answered
         JOIN {t["account"]} a ON a.id = answered.account_id
-        WHERE answered.score <= {LOW_SATISFACTION_SCORE} AND a.status <> 'lost'
+        WHERE {rules.low_satisfaction_sql("answered")} AND {rules.at_risk_account_sql("a")}
     """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
     params = [
         *plan_params,
@@ -201,28 +190,19 @@ def complaint_deadlines_fix_sql(scope=None, *, now: datetime, complaint_ids=None
     return sql, [now, *plan_params, *complaint_params, *ids_params]
 
 
-def alerts_sync(*, scope=None, now: datetime | None = None, wait: bool = True) -> dict:
-    """Open, update and close alerts for the accounts in scope (None: all). Returns the counts.
+def alerts_sync(*, scope=None, now: datetime | None = None) -> dict:
+    """Open, update and close alerts for the accounts in scope (None: all; else a list of ids). Returns
+    the counts.
 
-    One synchronisation at a time (a transaction-level advisory lock). With ``wait=False`` (a page
-    refreshing its user's book) a run already in progress is not waited for: nothing is done and
-    ``skipped`` is true; the page shows the alerts as they are.
+    The run over every account (the daily job) holds the sync lock alone; syncs of a few accounts (a
+    write re-evaluating what it touched) share it, so they run side by side and wait only for it.
     """
     now = now or timezone.now()
     alert_table = Alert._meta.db_table
     wanted, wanted_params = desired_alerts_sql(scope, now=now)
     fix, fix_params = complaint_deadlines_fix_sql(scope, now=now)
     where_alert, alert_params = scope_sql(scope, "al.account_id")
-    with advisory_lock(SYNC_LOCK, wait=wait) as acquired, connection.cursor() as cursor:
-        if not acquired:
-            return {
-                "opened": 0,
-                "updated": 0,
-                "closed": 0,
-                "open": None,
-                "deadlines_fixed": 0,
-                "skipped": True,
-            }
+    with advisory_lock(SYNC_LOCK, shared=scope is not None), connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS wanted_alerts")
         cursor.execute(fix, fix_params)
         deadlines_fixed = cursor.rowcount
@@ -275,7 +255,6 @@ def alerts_sync(*, scope=None, now: datetime | None = None, wait: bool = True) -
         "closed": closed,
         "open": still_open,
         "deadlines_fixed": deadlines_fixed,
-        "skipped": False,
     }
 
 

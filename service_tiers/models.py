@@ -288,6 +288,7 @@ class AlertRun(models.Model):
         MANUAL = "manual", _("Admin action")
         COMMAND = "command", _("Management command")
         BENCHMARK = "benchmark", _("Benchmark")
+        REGRADE = "regrade", _("After a re-grade")
 
     trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
     started_at = models.DateTimeField(_("started"))
@@ -329,55 +330,3 @@ class AlertDigest(models.Model):
 
     def __str__(self):
         return f"{self.user_id} · {self.day}"
-
-
-class ComplianceFigure(models.Model):
-    """Service compliance of one account for one month, under one tier: the figures of
-    ``selectors.service_compliance`` per account, summed per manager when read. Rebuilt by
-    ``compliance.compliance_refresh``; read for the accounts nothing has changed for since (the others are
-    computed live)."""
-
-    month = models.DateField(_("month"))
-    account = models.ForeignKey(
-        "accounts.Account",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,  # rebuilt wholesale; a deleted account's rows are never read (scope join)
-        related_name="+",
-        verbose_name=_("account"),
-    )
-    tier_key = models.CharField(_("tier"), max_length=10)
-    revisits_due = models.PositiveIntegerField(default=0)
-    revisits_on_time = models.PositiveIntegerField(default=0)
-    complaints_due = models.PositiveIntegerField(default=0)
-    complaints_on_time = models.PositiveIntegerField(default=0)
-    surveys_due = models.PositiveIntegerField(default=0)
-    surveys_on_time = models.PositiveIntegerField(default=0)
-    surveys_sent = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("service compliance figure")
-        verbose_name_plural = _("service compliance figures")
-        indexes = [models.Index(fields=["month", "account"], name="compliance_figure_month")]
-
-    def __str__(self):
-        return f"{self.month:%Y-%m} · {self.account_id} · {self.tier_key}"
-
-
-class ComplianceRefresh(models.Model):
-    """When the compliance figures of a month were built, and the database snapshot they were read in
-    (``pg_current_snapshot()``): any change committed outside it makes them stale (see compliance.py)."""
-
-    month = models.DateField(_("month"), unique=True)
-    built_at = models.DateTimeField(_("built at"))
-    built_on = models.DateField(_("built on (local day)"))
-    snapshot = models.TextField(_("database snapshot"))
-    # The building transaction's own earlier changes are in the figures, though not "visible" in its
-    # snapshot.
-    building_xid = models.BigIntegerField(_("building transaction"))
-
-    class Meta:
-        verbose_name = _("service compliance refresh")
-        verbose_name_plural = _("service compliance refreshes")
-
-    def __str__(self):
-        return f"{self.month:%Y-%m} · {self.built_at:%Y-%m-%d %H:%M}"

@@ -8,8 +8,7 @@ The plan of an account is derived, never stored, from:
   the blacklist tier whatever its grade;
 - the tier of that grade (``ServiceTier``), as it is now: a tier change applies to every plan at once;
 - its history: the last visit or meeting (next revisit due after the tier's cadence), the last
-  interaction of any kind, the last satisfaction survey sent, the first order (cooperation
-  anniversary).
+  interaction of any kind, the last satisfaction survey sent.
 
 Revisits and surveys are planned for served accounts (active or dormant); prospects and lost accounts
 have none. Dates are days in Asia/Shanghai (the project's TIME_ZONE).
@@ -28,10 +27,8 @@ from django.db.models import QuerySet
 
 from accounts.models import Account, Complaint, Contact, Interaction, Order, SatisfactionSurvey
 
+from . import rules
 from .models import ComplaintDeadline, ServiceTier
-
-SERVED_STATUSES = (Account.Status.ACTIVE, Account.Status.DORMANT)
-VISIT_KINDS = (Interaction.Kind.VISIT, Interaction.Kind.MEETING)
 
 
 def _tables() -> dict:
@@ -72,38 +69,19 @@ def scope_sql(scope: QuerySet | RawScope | list[int] | None, column: str = "a.id
     return f"{column} = ANY(%s)", [list(scope)]
 
 
-def _history_joins(scope, t: dict, *, with_first_order: bool, with_history: bool) -> tuple[str, list]:
+def _history_joins(scope, t: dict, *, with_history: bool) -> tuple[str, list]:
     """The joins giving each account its latest snapshot, last visit, last interaction, last survey
-    and (optionally) first order.
+    (the first order, for anniversaries, is looked up by the care events of the tiers that have them).
 
     Over every account (the daily run) each table is aggregated in one pass, which is much cheaper
     than 100k index probes; for a scope (a user's book, one account) the accounts are filtered first
     (``OFFSET 0`` keeps the planner from postponing the filter) and each is probed through its index.
     Without history (care events need only the tier) the visit and survey columns are empty.
     """
-    bulk = scope is None
-    if bulk:
-        where, params = "TRUE", []
-        accounts = f"{t['account']} a"
-        snapshot = f"""LEFT JOIN (
-                SELECT DISTINCT ON (s.account_id) s.account_id, s.computed_grade, s.grade, s.period
-                FROM {t["snapshot"]} s ORDER BY s.account_id, s.period DESC
-            ) snap ON snap.account_id = a.id"""
-        history = f"""LEFT JOIN (
-                SELECT i.account_id, max(i.occurred_at) FILTER (WHERE i.kind IN ('visit', 'meeting')) AS visit_at,
-                       max(i.occurred_at) AS contact_at
-                FROM {t["interaction"]} i GROUP BY i.account_id
-            ) history ON history.account_id = a.id
-            LEFT JOIN (
-                SELECT sv.account_id, max(sv.sent_on) AS sent_on FROM {t["survey"]} sv GROUP BY sv.account_id
-            ) survey ON survey.account_id = a.id"""
-    else:
-        where, params = scope_sql(scope)
-        accounts = f"(SELECT * FROM {t['account']} a WHERE {where} OFFSET 0) a"
-        # Nearly every account has a snapshot of the latest graded month: those are joined in one pass
-        # (an index probe each for a small scope, a hash join for a large one); only the others look
-        # for their own latest snapshot.
-        snapshot = f"""LEFT JOIN {t["snapshot"]} latest
+    # Nearly every account has a snapshot of the latest graded month: those are joined in one pass (an
+    # index probe each for a small scope, a hash join of one month for a large one); only the others look
+    # for their own latest snapshot (sorting all 2.1M snapshots at 100k accounts took seconds).
+    snapshot = f"""LEFT JOIN {t["snapshot"]} latest
                 ON latest.account_id = a.id AND latest.period = (SELECT max(period) FROM {t["snapshot"]})
             LEFT JOIN LATERAL (
                 SELECT s.computed_grade, s.grade, s.period FROM {t["snapshot"]} s
@@ -114,10 +92,25 @@ def _history_joins(scope, t: dict, *, with_first_order: bool, with_history: bool
                        COALESCE(latest.grade, older.grade) AS grade,
                        COALESCE(latest.period, older.period) AS period
             ) snap"""
+    bulk = scope is None
+    if bulk:
+        where, params = "TRUE", []
+        accounts = f"{t['account']} a"
+        history = f"""LEFT JOIN (
+                SELECT i.account_id, max(i.occurred_at) FILTER (WHERE {rules.visit_sql("i")}) AS visit_at,
+                       max(i.occurred_at) AS contact_at
+                FROM {t["interaction"]} i GROUP BY i.account_id
+            ) history ON history.account_id = a.id
+            LEFT JOIN (
+                SELECT sv.account_id, max(sv.sent_on) AS sent_on FROM {t["survey"]} sv GROUP BY sv.account_id
+            ) survey ON survey.account_id = a.id"""
+    else:
+        where, params = scope_sql(scope)
+        accounts = f"(SELECT * FROM {t['account']} a WHERE {where} OFFSET 0) a"
         history = f"""LEFT JOIN LATERAL (
                 SELECT
                     (SELECT i.occurred_at FROM {t["interaction"]} i
-                     WHERE i.account_id = a.id AND i.kind IN ('visit', 'meeting')
+                     WHERE i.account_id = a.id AND {rules.visit_sql("i")}
                      ORDER BY i.occurred_at DESC LIMIT 1) AS visit_at,
                     (SELECT i.occurred_at FROM {t["interaction"]} i
                      WHERE i.account_id = a.id ORDER BY i.occurred_at DESC LIMIT 1) AS contact_at
@@ -129,58 +122,39 @@ def _history_joins(scope, t: dict, *, with_first_order: bool, with_history: bool
     if not with_history:
         history = """LEFT JOIN (SELECT NULL::timestamptz AS visit_at, NULL::timestamptz AS contact_at) history ON TRUE
             LEFT JOIN (SELECT NULL::date AS sent_on) survey ON TRUE"""
-    first_order = (
-        f"""LEFT JOIN LATERAL (
-                SELECT o.order_date FROM {t["order"]} o
-                WHERE o.account_id = a.id ORDER BY o.order_date LIMIT 1
-            ) first_order ON TRUE"""
-        if with_first_order
-        else "LEFT JOIN (SELECT NULL::date AS order_date) first_order ON TRUE"
-    )
     return (
-        f"FROM {accounts}\n            {snapshot}\n            {history}\n            {first_order}",
+        f"FROM {accounts}\n            {snapshot}\n            {history}",
         params,
     )
 
 
-def plan_sql(
-    scope=None, *, today: date, with_first_order: bool = True, with_history: bool = True
-) -> tuple[str, list]:
+def plan_sql(scope=None, *, today: date, with_history: bool = True) -> tuple[str, list]:
     """SELECT one row per account in scope with its plan (tier figures and due dates)."""
     tz = settings.TIME_ZONE
     t = _tables()
-    joins, params = _history_joins(scope, t, with_first_order=with_first_order, with_history=with_history)
+    joins, params = _history_joins(scope, t, with_history=with_history)
     sql = f"""
         SELECT p.*,
                t.revisit_cadence_days, t.survey_cadence_months, t.complaint_response_hours,
                t.complaint_resolution_hours, t.care_birthday, t.care_spring_festival, t.care_dragon_boat,
                t.care_mid_autumn, t.care_anniversary, t.service_priority, t.dedicated_manager,
-               CASE WHEN p.served AND t.revisit_cadence_days IS NOT NULL
-                    THEN COALESCE(p.last_visit_on, p.created_on) + t.revisit_cadence_days END
-                   AS revisit_due_on,
-               CASE WHEN p.served AND t.revisit_cadence_days IS NOT NULL
-                    THEN COALESCE(p.last_interaction_on, p.created_on) + 2 * t.revisit_cadence_days END
-                   AS contact_due_on,
-               CASE WHEN p.served AND t.survey_cadence_months IS NOT NULL
-                    THEN (COALESCE(p.last_survey_on, p.created_on)
-                          + make_interval(months => t.survey_cadence_months))::date END
-                   AS survey_due_on
+               {rules.revisit_due_sql("p", "t")} AS revisit_due_on,
+               {rules.contact_due_sql("p", "t")} AS contact_due_on,
+               {rules.survey_due_sql("p", "t")} AS survey_due_on
         FROM (
             SELECT a.id AS account_id, a.name, a.short_name, a.owner_id, a.status,
-                   a.status IN ('active', 'dormant') AS served,
+                   {rules.served_sql("a")} AS served,
                    (a.created_at AT TIME ZONE '{tz}')::date AS created_on,
                    snap.computed_grade, snap.grade AS snapshot_grade, snap.period AS graded_period,
                    ovr.grade AS override_grade,
-                   COALESCE(ovr.grade, snap.computed_grade) AS grade,
-                   CASE WHEN a.status = 'blacklisted' THEN 'blacklist'
-                        ELSE COALESCE(ovr.grade, snap.computed_grade, 'C') END AS tier_key,
+                   {rules.effective_grade_sql(override="ovr", snapshot="snap")} AS grade,
+                   {rules.tier_key_sql(account="a", override="ovr", snapshot="snap")} AS tier_key,
                    (history.visit_at AT TIME ZONE '{tz}')::date AS last_visit_on,
                    (history.contact_at AT TIME ZONE '{tz}')::date AS last_interaction_on,
-                   survey.sent_on AS last_survey_on,
-                   first_order.order_date AS first_order_on
+                   survey.sent_on AS last_survey_on
             {joins}
             LEFT JOIN {t["override"]} ovr
-                ON ovr.account_id = a.id AND ovr.revoked_at IS NULL AND ovr.expires_on >= %s
+                ON ovr.account_id = a.id AND {rules.override_in_force_sql("ovr")}
         ) p
         -- Every account has a tier (the tiers table is only empty when emptied by hand). An inner join
         -- would be estimated at a few rows for 100k accounts and the statements built on this plan

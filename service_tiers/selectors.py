@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, Complaint
 
+from . import rules
 from .alerts import alerts_version
-from .calendar import FESTIVAL_FLAGS, festivals_between, month_days_between
+from .calendar import FESTIVAL_FLAGS, festivals_between, month_days_between, next_occurrence
 from .compliance import compliance_rows
 from .models import Alert, ServiceTier, TierKey
 from .plans import _tables, plan_sql
@@ -114,7 +115,7 @@ def account_service_plan(*, account: Account, today: date | None = None) -> dict
     plan = rows[0]
     tier = all_tiers[plan["tier_key"]]
     complaints = list(
-        Complaint.objects.filter(account=account, status__in=["open", "in_progress"])
+        Complaint.objects.filter(account=account, status__in=rules.OPEN_COMPLAINT_STATUSES)
         .select_related("deadline")
         .order_by("received_at")
     )
@@ -140,91 +141,135 @@ def account_service_plan(*, account: Account, today: date | None = None) -> dict
 
 # --- Care events ------------------------------------------------------------------------------------
 
+CARE_COLUMNS = "kind, account_id, name, short_name, person, day, festival"
 
-def care_events(*, scope, start: date, end: date, limit: int | None = None) -> list[dict]:
-    """Birthdays of contacts, festivals and cooperation anniversaries from ``start`` to ``end`` for the
-    accounts in scope whose tier includes them, in date order. One query."""
+
+def _care_events_sql(plan: str, *, start: date, end: date) -> tuple[str, list]:
+    """SELECT the care events (CARE_COLUMNS) of the accounts of the ``plan`` relation from ``start`` to
+    ``end``: contacts' birthdays and cooperation anniversaries (a window is shorter than a year, so each
+    month and day has one date in it) and festivals, for the tiers that include them."""
     festivals = festivals_between(start, end)
-    month_days = month_days_between(start, end)
-    plan, plan_params = plan_sql(scope, today=start, with_history=False)
+    month_days = {}  # month * 100 + day → its date in the window (the index contact_birthday_month_day)
+    for month_day in month_days_between(start, end):
+        month, day = (int(part) for part in month_day.split("-"))
+        month_days[month * 100 + day] = next_occurrence(month, day, on_or_after=start)
     t = _tables()
     festival_keys = [festival.key for festival in festivals] or [""]
     festival_days = [festival.day for festival in festivals] or [None]
     festival_condition = " OR ".join(
-        f"(f.key = '{key}' AND plan.{flag})" for key, flag in FESTIVAL_FLAGS.items()
+        f"(f.key = '{key}' AND {plan}.{flag})" for key, flag in FESTIVAL_FLAGS.items()
     )
     sql = f"""
-        WITH plan AS MATERIALIZED ({plan})
-        SELECT * FROM (
-            SELECT 'birthday' AS kind, plan.account_id, plan.name, plan.short_name, c.name AS person,
-                   to_char(c.birthday, 'MM-DD') AS month_day, NULL::date AS day, NULL AS festival
-            FROM plan JOIN {t["contact"]} c ON c.account_id = plan.account_id
-            WHERE plan.care_birthday AND to_char(c.birthday, 'MM-DD') = ANY(%s)
-            UNION ALL
-            SELECT 'anniversary', plan.account_id, plan.name, plan.short_name, NULL,
-                   to_char(plan.first_order_on, 'MM-DD'), NULL::date, NULL
-            FROM plan
-            WHERE plan.care_anniversary AND plan.first_order_on < %s
-              AND to_char(plan.first_order_on, 'MM-DD') = ANY(%s)
-            UNION ALL
-            SELECT 'festival', plan.account_id, plan.name, plan.short_name, NULL, NULL, f.day, f.key
-            FROM plan JOIN unnest(%s::text[], %s::date[]) AS f(key, day) ON ({festival_condition})
-            WHERE plan.status <> 'lost'
-        ) events
+        SELECT 'birthday' AS kind, {plan}.account_id, {plan}.name, {plan}.short_name, c.name AS person,
+               md.day, NULL AS festival
+        FROM {plan} JOIN {t["contact"]} c ON c.account_id = {plan}.account_id
+        JOIN unnest(%s::int[], %s::date[]) AS md(month_day, day)
+          ON md.month_day = EXTRACT(MONTH FROM c.birthday) * 100 + EXTRACT(DAY FROM c.birthday)
+        WHERE {plan}.care_birthday
+        UNION ALL
+        SELECT 'anniversary', {plan}.account_id, {plan}.name, {plan}.short_name, NULL, md.day, NULL
+        FROM {plan}
+        -- the first order is looked up only for the tiers that celebrate it
+        CROSS JOIN LATERAL (
+            SELECT o.order_date FROM {t["order"]} o
+            WHERE o.account_id = {plan}.account_id ORDER BY o.order_date LIMIT 1
+        ) first_order
+        JOIN unnest(%s::int[], %s::date[]) AS md(month_day, day)
+          ON md.month_day = EXTRACT(MONTH FROM first_order.order_date) * 100
+                            + EXTRACT(DAY FROM first_order.order_date)
+        WHERE {plan}.care_anniversary AND first_order.order_date < %s
+        UNION ALL
+        SELECT 'festival', {plan}.account_id, {plan}.name, {plan}.short_name, NULL, f.day, f.key
+        FROM {plan} JOIN unnest(%s::text[], %s::date[]) AS f(key, day) ON ({festival_condition})
+        WHERE {plan}.status <> 'lost'
     """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
-    rows = _rows(
-        sql, [*plan_params, month_days, start - timedelta(days=300), month_days, festival_keys, festival_days]
-    )
-    from .calendar import FESTIVAL_LABELS, next_occurrence
+    keys, days = list(month_days), list(month_days.values())
+    return sql, [keys, days, keys, days, start - timedelta(days=300), festival_keys, festival_days]
 
-    for row in rows:
-        if row["kind"] == "festival":
-            row["label"] = FESTIVAL_LABELS[row["festival"]]
-        else:
-            month, day = (int(part) for part in row["month_day"].split("-"))
-            row["day"] = next_occurrence(month, day, on_or_after=start)
-            row["label"] = (
-                _("Birthday of %(person)s") % {"person": row["person"]}
-                if row["kind"] == "birthday"
-                else _("Anniversary of our first order")
-            )
-    rows.sort(key=lambda row: (row["day"], row["kind"], row["account_id"]))
-    return rows[:limit] if limit else rows
+
+def _care_event(row: dict) -> dict:
+    from .calendar import FESTIVAL_LABELS
+
+    if row["kind"] == "festival":
+        row["label"] = FESTIVAL_LABELS[row["festival"]]
+    elif row["kind"] == "birthday":
+        row["label"] = _("Birthday of %(person)s") % {"person": row["person"]}
+    else:
+        row["label"] = _("Anniversary of our first order")
+    return row
+
+
+def care_events(*, scope, start: date, end: date, limit: int | None = None) -> list[dict]:
+    """Birthdays of contacts, festivals and cooperation anniversaries from ``start`` to ``end`` for the
+    accounts in scope whose tier includes them, in date order. One query."""
+    plan, plan_params = plan_sql(scope, today=start, with_history=False)
+    events, event_params = _care_events_sql("plan", start=start, end=end)
+    sql = f"""
+        WITH plan AS MATERIALIZED ({plan})
+        SELECT {CARE_COLUMNS} FROM ({events}) events ORDER BY day, kind, account_id {_limit(limit)}
+    """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
+    return [_care_event(row) for row in _rows(sql, [*plan_params, *event_params])]
+
+
+def _limit(limit: int | None) -> str:
+    return f"LIMIT {int(limit)}" if limit else ""
 
 
 # --- My day -----------------------------------------------------------------------------------------
 
 
-def _due_for(user, *, today: date, week_end: date) -> dict[str, tuple[list[dict], int]]:
-    """Revisits due by today and surveys due this week for the accounts the user may see, the first
-    MY_DAY_LIMIT of each with their totals: one statement, one plan computation."""
-    plan, params = plan_sql(Account.objects.visible_to(user), today=today, with_first_order=False)
+def visible_account_ids(user) -> list[int]:
+    """The ids of the accounts a user may see, resolved first: passed on as one array parameter, they
+    give the planner the scope's true size (several OR'd subqueries are estimated at 50 times too many
+    accounts, which chose a scan of every snapshot)."""
+    return list(Account.objects.visible_to(user).order_by().values_list("pk", flat=True))
+
+
+def _my_day_plan(scope: list[int], *, today: date, week_end: date) -> dict[str, tuple[list[dict], int]]:
+    """Revisits due by today, surveys due this week (the first MY_DAY_LIMIT with their totals) and the
+    care events of the week, from ONE computation of the plan: one statement."""
+    plan, params = plan_sql(scope, today=today)
+    events, event_params = _care_events_sql("plan", start=today, end=week_end)
     sql = f"""
         WITH plan AS MATERIALIZED ({plan})
-        (SELECT 'revisits' AS section, *, count(*) OVER () AS total FROM plan
-         WHERE revisit_due_on <= %s ORDER BY revisit_due_on, account_id LIMIT {MY_DAY_LIMIT})
+        (SELECT 'revisits' AS section, account_id, name, short_name, tier_key, revisit_due_on AS due_on,
+                last_visit_on AS last_on, count(*) OVER () AS total, NULL AS person, NULL AS festival,
+                NULL AS kind
+         FROM plan WHERE revisit_due_on <= %s ORDER BY revisit_due_on, account_id LIMIT {MY_DAY_LIMIT})
         UNION ALL
-        (SELECT 'surveys' AS section, *, count(*) OVER () AS total FROM plan
-         WHERE survey_due_on <= %s ORDER BY survey_due_on, account_id LIMIT {MY_DAY_LIMIT})
+        (SELECT 'surveys', account_id, name, short_name, tier_key, survey_due_on, last_survey_on,
+                count(*) OVER (), NULL, NULL, NULL
+         FROM plan WHERE survey_due_on <= %s ORDER BY survey_due_on, account_id LIMIT {MY_DAY_LIMIT})
+        UNION ALL
+        (SELECT 'care', account_id, name, short_name, NULL, day, NULL, count(*) OVER (),
+                person, festival, kind
+         FROM ({events}) events ORDER BY day, kind, account_id LIMIT {MY_DAY_LIMIT})
     """  # noqa: S608 -- identifiers come from the code; every value is a query parameter
-    sections = {"revisits": ([], 0), "surveys": ([], 0)}
-    for row in _rows(sql, [*params, today, week_end]):
+    sections = {"revisits": ([], 0), "surveys": ([], 0), "care": ([], 0)}
+    for row in _rows(sql, [*params, today, week_end, *event_params]):
         rows, _total = sections[row["section"]]
+        if row["section"] == "revisits":
+            row["revisit_due_on"], row["last_visit_on"] = row["due_on"], row["last_on"]
+        elif row["section"] == "surveys":
+            row["survey_due_on"], row["last_survey_on"] = row["due_on"], row["last_on"]
+        else:
+            row["day"] = row["due_on"]
+            _care_event(row)
         rows.append(row)
         sections[row["section"]] = (rows, row["total"])
     return sections
 
 
 def my_day(*, user, now: datetime | None = None) -> dict:
-    """What is due today for the accounts this user may see: a fixed number of queries."""
+    """What is due today for the accounts this user may see: a fixed number of queries, no write."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     week_end = today + timedelta(days=6)
-    due = _due_for(user, today=today, week_end=week_end)
+    scope = visible_account_ids(user)
+    due = _my_day_plan(scope, today=today, week_end=week_end)
     (revisits, revisits_total), (surveys, surveys_total) = due["revisits"], due["surveys"]
     complaints = list(
-        Complaint.objects.visible_to(user)
-        .filter(status__in=["open", "in_progress"])
+        Complaint.objects.filter(account_id__any=scope, status__in=rules.OPEN_COMPLAINT_STATUSES)
         .select_related("account", "deadline")
         .order_by("deadline__resolve_by", "received_at")[:MY_DAY_LIMIT]
     )
@@ -233,11 +278,16 @@ def my_day(*, user, now: datetime | None = None) -> dict:
         complaint.resolve_by = deadline.resolve_by if deadline else None
         complaint.remaining = (deadline.resolve_by - now) if deadline else None
         complaint.overdue = bool(deadline and deadline.resolve_by < now)
-    alerts = list(
-        alerts_for(user=user)
-        .select_related("account", "responsible")
-        .order_by("read_flag", "due_on", "pk")[:MY_DAY_LIMIT]
+    # The first alerts are picked from the alerts alone, then joined: a large book has 20k open alerts.
+    first = list(
+        alerts_for(user=user, scope=scope)
+        .order_by("read_flag", "due_on", "pk")
+        .values_list("pk", flat=True)[:MY_DAY_LIMIT]
     )
+    joined = (
+        alerts_for(user=user, scope=None, ids=first).select_related("account", "responsible").in_bulk(first)
+    )
+    alerts = [joined[pk] for pk in first if pk in joined]
     return {
         "today": today,
         "week_end": week_end,
@@ -246,9 +296,7 @@ def my_day(*, user, now: datetime | None = None) -> dict:
         "surveys": surveys,
         "surveys_total": surveys_total,
         "complaints": complaints,
-        "care_events": care_events(
-            scope=Account.objects.visible_to(user), start=today, end=week_end, limit=MY_DAY_LIMIT
-        ),
+        "care_events": due["care"][0],
         "alerts": alerts,
     }
 
@@ -256,16 +304,20 @@ def my_day(*, user, now: datetime | None = None) -> dict:
 # --- Alerts -----------------------------------------------------------------------------------------
 
 
-def alerts_for(*, user, status: str = Alert.Status.OPEN) -> QuerySet:
-    """Alerts this user may see, annotated with whether this user has read them."""
+def alerts_for(
+    *, user, status: str = Alert.Status.OPEN, scope: list[int] | None = None, ids: list[int] | None = None
+) -> QuerySet:
+    """Alerts this user may see (``scope``: their visible account ids, when already resolved; ``ids``:
+    alerts already picked from those), annotated with whether this user has read them."""
     from django.db.models import Exists, OuterRef
 
     from .models import AlertRead
 
-    return (
-        Alert.objects.visible_to(user)
-        .filter(status=status)
-        .annotate(read_flag=Exists(AlertRead.objects.filter(alert=OuterRef("pk"), user_id=user.pk)))
+    alerts = (
+        Alert.objects.filter(account_id__in=scope) if scope is not None else Alert.objects.visible_to(user)
+    )
+    return alerts.filter(status=status).annotate(
+        read_flag=Exists(AlertRead.objects.filter(alert=OuterRef("pk"), user_id=user.pk))
     )
 
 
@@ -309,9 +361,7 @@ def service_compliance(*, accounts: QuerySet, month: date) -> list[dict]:
     before it (and in the month itself); whether the next visit or survey came in time is one index
     probe per item due. Only managers and tiers with something due or sent appear.
 
-    The figures of the latest graded months are stored per account and summed here for the accounts
-    nothing has changed for since; the changed accounts (or, after a tier or grade change, every
-    account) are computed live (``compliance.py``).
+    Computed live from the sources, in one statement (``compliance.py``).
     """
     rows = compliance_rows(accounts=accounts, month=month)
     from django.contrib.auth import get_user_model

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,7 +27,6 @@ from .models import Alert, AlertDigest, AlertRead, AlertRun, ComplaintDeadline, 
 logger = logging.getLogger(__name__)
 
 DIGEST_MAX_ITEMS = 50
-REFRESH_WHOLE_BOOK_UP_TO = 2000  # accounts; a page re-checks a larger book only where something moved
 
 
 # --- Tiers ------------------------------------------------------------------------------------------
@@ -85,25 +84,17 @@ def alerts_run(*, trigger: str, now: datetime | None = None, send_digests: bool 
     return run
 
 
-def alerts_refresh_for(*, user, now: datetime | None = None) -> dict:
-    """Re-check the rules for the user's own book: the visible accounts they own or serve on the account
-    team of, so that acting on an item (a visit logged, a complaint resolved) clears its alert at once.
+def alerts_follow(*, account_ids, now: datetime | None = None) -> dict:
+    """A write touched these accounts (a visit logged, a complaint moved, an invoice paid, a survey
+    answered, a grade overridden): re-evaluate exactly their alerts now, in the writer's transaction,
+    so the page it returns to already shows the cause gone. The daily run covers the passing of time.
 
-    A director's or administrator's wider view is refreshed by the daily run. A book larger than
-    REFRESH_WHOLE_BOOK_UP_TO accounts is re-checked only where something was logged or a complaint
-    changed in the last day; the daily run covers the rest.
-    """
-    from accounts.models import Account, Complaint, Interaction
-
-    now = now or timezone.now()
-    book = Account.objects.visible_to(user).filter(Q(owner_id=user.pk) | Q(account_team=user.pk))
-    if book.count() > REFRESH_WHOLE_BOOK_UP_TO:
-        since = now - timedelta(days=1)
-        book = book.filter(
-            Q(pk__in=Interaction.objects.filter(created_at__gte=since).values("account_id"))
-            | Q(pk__in=Complaint.objects.filter(updated_at__gte=since).values("account_id"))
-        )
-    return alerts_sync(scope=book.distinct(), now=now, wait=False)
+    Every service that writes what a rule reads calls this; admin saves call it too
+    (``accounts.admin.VisibleToUserAdmin``)."""
+    ids = sorted({int(pk) for pk in account_ids if pk is not None})
+    if not ids:
+        return {"opened": 0, "updated": 0, "closed": 0, "open": 0, "deadlines_fixed": 0}
+    return alerts_sync(scope=ids, now=now)
 
 
 def _visible_alert(*, actor, alert_id) -> Alert:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.core.cache import cache
 
-from .compliance import compliance_refresh_if_stale
 from .models import AlertRun
 from .services import alerts_run
 
+# Set while a run after a re-grade is queued and not started (receivers.py); expires if the task is lost.
+ALERTS_QUEUED_KEY = "service-tiers:alerts-after-regrade-queued"
+ALERTS_QUEUED_SECONDS = 60 * 60
+
 
 @shared_task(name="service_tiers.tasks.daily_alerts", acks_late=True)
-def daily_alerts(trigger: str = AlertRun.Trigger.SCHEDULE) -> dict:
+def daily_alerts(trigger: str = AlertRun.Trigger.SCHEDULE, send_digests: bool = True) -> dict:
     """Every rule over every account, then the e-mail digests (08:00 Asia/Shanghai by
-    django-celery-beat). Safe to deliver twice: alerts are de-duplicated and digests sent once a day."""
-    run = alerts_run(trigger=trigger)
+    django-celery-beat; after a re-grade without them). Safe to deliver twice: alerts are de-duplicated
+    and digests sent once a day."""
+    if trigger == AlertRun.Trigger.REGRADE:
+        cache.delete(ALERTS_QUEUED_KEY)  # from now on, a new re-grade needs a new run
+    run = alerts_run(trigger=trigger, send_digests=send_digests)
     return {
         "run": run.pk,
         "opened": run.opened,
@@ -21,10 +28,3 @@ def daily_alerts(trigger: str = AlertRun.Trigger.SCHEDULE) -> dict:
         "open": run.still_open,
         "digests": run.digests_sent,
     }
-
-
-@shared_task(name="service_tiers.tasks.compliance_figures_refresh")
-def compliance_figures_refresh() -> dict:
-    """Every 10 minutes (django-celery-beat): rebuild the stored compliance figures when something they
-    are computed from has changed (a few seconds at 100k accounts); until then pages compute live."""
-    return {"months": [f"{month:%Y-%m}" for month in compliance_refresh_if_stale()]}

@@ -1,18 +1,17 @@
 """My day, alerts and compliance pages. Function views returning TemplateResponse; htmx requests get
 the named partial of the same template, so every page also works without JavaScript."""
 
-from datetime import date
-
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Account
+from kam.periods import current_period, parse_period
 
 from . import selectors, services
 from .models import Alert
@@ -23,9 +22,7 @@ PAGE_SIZE = 25
 @require_GET
 @login_required
 def my_day(request):
-    # The rules are re-checked for this user's accounts first, so acting on an item (a visit logged,
-    # a complaint resolved) clears its alert at once rather than at tomorrow's run.
-    services.alerts_refresh_for(user=request.user)
+    # No write here: alerts follow every write (services.alerts_follow) and the daily run.
     context = selectors.my_day(user=request.user)
     return TemplateResponse(request, "service_tiers/my_day.html", context)
 
@@ -90,10 +87,13 @@ def alert_read_all(request):
 @require_GET
 @login_required
 def compliance(request):
-    today = timezone.localdate()
-    try:
-        month = date.fromisoformat(f"{request.GET.get('month', '')}-01")
-    except ValueError:
-        month = today.replace(day=1)
+    month, month_error = current_period(), None
+    if request.GET.get("month"):
+        try:
+            month = parse_period(request.GET["month"])
+        except ValidationError as error:
+            month_error = error.messages[0]
     rows = selectors.service_compliance(accounts=Account.objects.visible_to(request.user), month=month)
-    return TemplateResponse(request, "service_tiers/compliance.html", {"rows": rows, "month": month})
+    return TemplateResponse(
+        request, "service_tiers/compliance.html", {"rows": rows, "month": month, "month_error": month_error}
+    )

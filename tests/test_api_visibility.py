@@ -154,9 +154,11 @@ def test_the_owner_filter_answers_alike_for_an_invisible_and_a_missing_owner(cli
     assert invisible.json() == missing.json()
 
 
-def test_people_are_the_user_and_the_managers_of_visible_accounts(world):
+def test_people_are_those_of_the_visible_accounts_and_of_ones_own_teams(world):
     users = set(visible_queryset(get_user_model(), world.director).values_list("username", flat=True))
-    assert users == {"director", "manager"}
+    assert users == {"director", "manager", "teammate"}
+    users = set(visible_queryset(get_user_model(), world.other_manager).values_list("username", flat=True))
+    assert users == {"other_manager", "other_director"}  # their own team's director
     assert visible_queryset(get_user_model(), world.admin).count() == get_user_model().objects.count()
 
 

@@ -34,7 +34,7 @@ PROJECT_APPS = {
     "imports",
 }
 # Written by KAM itself from PostgreSQL's own output, never by a person.
-SYSTEM_FIELDS = {"service_tiers.ComplianceRefresh.snapshot"}
+SYSTEM_FIELDS: set[str] = set()
 TOO_LONG = "长" * (LONG_TEXT + 1)
 
 

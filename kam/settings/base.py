@@ -94,6 +94,18 @@ DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"]["options"] = " ".join(
     filter(None, [DATABASES["default"]["OPTIONS"].get("options", ""), "-c jit=off"])
 )
+# A read replica (streaming replication), optional: the dashboards, exports, drill-downs and the risk
+# list read from it (kam/replica.py); writes, and reads after a write in the same request, stay here.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "OPTIONS": DATABASES["default"]["OPTIONS"],
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["kam.replica.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise environ.ImproperlyConfigured("KAM runs on PostgreSQL only: DATABASE_URL must be postgres://")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -170,3 +170,12 @@ def book(world, frozen):
         east_new=east_new,
         north_rising=north_rising,
     )
+
+
+def fix_complaint_deadlines() -> None:
+    """As complaint_open (or the daily run, for complaints entered elsewhere) does: each complaint gets
+    its deadlines from its account's tier."""
+    from service_tiers.services import complaint_deadline_fix
+
+    for complaint in Complaint.objects.filter(deadline__isnull=True):
+        complaint_deadline_fix(complaint=complaint)

@@ -12,7 +12,7 @@ from scoring.models import RegradeRun
 from segmentation import cube, selectors
 from segmentation.selectors import DashboardFilters
 from tests.factories import AccountFactory
-from tests.segmentation.conftest import COMPARE, PERIOD
+from tests.segmentation.conftest import COMPARE, PERIOD, fix_complaint_deadlines
 
 DASHBOARD = reverse("segmentation:dashboard")
 
@@ -155,6 +155,7 @@ def test_drilldown_and_risk_lists_from_the_aggregates_equal_the_snapshots(book, 
 
 
 def test_risk_list_from_the_aggregates_by_hand(book):
+    fix_complaint_deadlines()
     cube.cube_refresh()
     rows = _risk_rows(book.world.director, True)
     assert [row[0] for row in rows] == [book.world.own_account.pk, book.east_slipping.pk, book.east_new.pk]

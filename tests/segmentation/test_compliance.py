@@ -23,21 +23,12 @@ import pytest
 import time_machine
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Account, Complaint, Interaction, Team
 from scoring.models import GradeOverride
 from segmentation import selectors
 from segmentation.selectors import DashboardFilters
-from service_tiers.compliance import (
-    ACCOUNT_CHANGES,
-    compliance_fresh,
-    compliance_live_rows,
-    compliance_read,
-    compliance_refresh,
-)
 from service_tiers.models import ComplaintDeadline, ServiceTier
-from service_tiers.tasks import compliance_figures_refresh
 from tests.factories import AccountFactory, InteractionFactory
 from tests.segmentation.conftest import COMPARE, PERIOD, SHANGHAI, snapshot
 
@@ -165,7 +156,7 @@ def test_the_filtered_compliance_export_and_fragment_show_the_filtered_figures(c
     assert "other_manager" in fragment and ">manager<" not in fragment
 
 
-# --- Stored figures (service_tiers/compliance.py) ---------------------------------------------------
+# --- Live in every state (service_tiers/compliance.py): no stored copy, no change log, no trigger -----
 
 ADMIN_FIGURES = {
     ("manager", "B"): (1, 2, 0, 1),
@@ -176,10 +167,8 @@ ADMIN_FIGURES = {
 }
 
 
-def test_the_stored_figures_are_the_hand_computed_ones_for_every_scope(visits):
+def test_the_figures_are_the_hand_computed_ones_for_every_scope(visits):
     w = visits.world
-    compliance_refresh(months=[PERIOD])
-    assert compliance_fresh(month=PERIOD)
     assert _figures(w.admin) == ADMIN_FIGURES
     assert set(_figures(w.director)) == {("manager", "B"), ("manager", "C"), ("teammate", "A")}
     assert _figures(w.director, industry=Account.Industry.RETAIL) == {("manager", "B"): (0, 1, 0, 1)}
@@ -190,53 +179,59 @@ def test_the_stored_figures_are_the_hand_computed_ones_for_every_scope(visits):
     }
 
 
-def test_stored_figures_follow_the_accounts_current_owner(visits):
+def test_the_figures_follow_the_accounts_current_owner(visits):
     w = visits.world
-    compliance_refresh(months=[PERIOD])
     Account.objects.filter(pk=visits.north_rising.pk).update(owner=w.teammate)
-    assert compliance_fresh(month=PERIOD)
     assert _figures(w.admin)[("teammate", "A")] == (1, 2, 0, 0)
     assert ("other_manager", "A") not in _figures(w.admin)
 
 
-def test_a_visit_logged_after_the_refresh_in_the_same_transaction_shows_at_once(visits):
-    w = visits.world
-    compliance_refresh(months=[PERIOD])
-    InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
-    assert not compliance_fresh(month=PERIOD)
-    assert _figures(w.admin)[("other_manager", "A")] == (1, 2, 0, 0)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_a_visit_logged_after_the_refresh_shows_at_once(visits):
-    """Committed changes make the stored figures stale: the page computes live until the next refresh."""
+def test_one_visit_logged_shows_at_once(visits):
     w = visits.world
-    compliance_refresh(months=[PERIOD])
-    assert compliance_fresh(month=PERIOD)
-    assert _figures(w.admin)[("other_manager", "A")] == (0, 1, 0, 0)
+    assert _figures(w.admin) == ADMIN_FIGURES
     # north_rising (tier A, 30 days): its 1 September visit was due on 1 October; a visit on
     # 25 September makes it on time and is itself due on 25 October, with no visit after it.
     InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
-    assert not compliance_fresh(month=PERIOD)
-    assert _figures(w.admin)[("other_manager", "A")] == (1, 2, 0, 0)
-    compliance_refresh(months=[PERIOD])
-    assert compliance_fresh(month=PERIOD)
-    assert _figures(w.admin)[("other_manager", "A")] == (1, 2, 0, 0)
+    assert _figures(w.admin) == {**ADMIN_FIGURES, ("other_manager", "A"): (1, 2, 0, 0)}
     # A lost account is no longer served: its revisits leave the figures.
     Account.objects.filter(pk=visits.north_rising.pk).update(status=Account.Status.LOST)
-    assert not compliance_fresh(month=PERIOD)
     assert ("other_manager", "A") not in _figures(w.admin)
 
 
-def test_the_scheduled_refresh_rebuilds_only_stale_figures(visits):
-    assert compliance_figures_refresh.apply().get()["months"][0] == f"{PERIOD:%Y-%m}"
-    assert compliance_figures_refresh.apply().get() == {"months": []}
-    InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
-    assert compliance_figures_refresh.apply().get()["months"][0] == f"{PERIOD:%Y-%m}"
-    assert _figures(visits.world.admin)[("other_manager", "A")] == (1, 2, 0, 0)
+def test_many_visits_logged_at_once_each_count(visits):
+    """A bulk insert (an import, 2,000 visits logged in a day) is read like any other visit."""
+    w = visits.world
+    Interaction.objects.bulk_create(
+        Interaction(account=account, author=w.manager, kind="visit", occurred_at=_at(9, 28), summary="拜访")
+        for account in (visits.north_rising, w.foreign_account)
+        for _ in range(3)
+    )
+    # north_rising's 1 September visit is on time now; the 28 September ones are due on 28 October
+    # (tier A): the first two have a later visit by then (ties by id), the last has none.
+    assert _figures(w.admin)[("other_manager", "A")] == (3, 4, 0, 0)
 
 
-def test_an_override_that_expired_since_the_refresh_shows_at_once(visits):
+def test_a_complaint_resolved_in_time_counts_at_once(visits):
+    w = visits.world
+    assert _figures(w.admin)[("manager", "B")] == (1, 2, 0, 1)
+    Complaint.objects.filter(account__name="南京百汇商贸有限公司").update(resolved_at=_at(10, 7))
+    assert _figures(w.admin)[("manager", "B")] == (1, 2, 1, 1)
+
+
+def test_a_moved_complaint_deadline_moves_the_complaint_to_its_month(visits):
+    w = visits.world
+    ComplaintDeadline.objects.update(resolve_by=_at(11, 8, 18))  # due in November now
+    assert _figures(w.admin)[("manager", "B")] == (1, 2, 0, 0)
+
+
+def test_a_tier_change_applies_to_every_account_at_once(visits):
+    w = visits.world
+    ServiceTier.objects.filter(key="A").update(revisit_cadence_days=20)  # 1 Sept + 20 days: September
+    assert ("other_manager", "A") not in _figures(w.admin)
+
+
+def test_an_override_that_expired_applies_the_next_day(visits):
     """No write changes the tier when an override runs out: the day does."""
     w = visits.world
     GradeOverride.objects.create(
@@ -246,114 +241,25 @@ def test_an_override_that_expired_since_the_refresh_shows_at_once(visits):
         expires_on=datetime.date(2026, 11, 15),
         author=w.admin,
     )
-    compliance_refresh(months=[PERIOD])
     # Served as C (every 90 days) while the override lasts: its 1 September visit is due in November.
     assert ("other_manager", "A") not in _figures(w.admin)
     with time_machine.travel(datetime.datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI), tick=False):
-        assert not compliance_fresh(month=PERIOD)
         assert _figures(w.admin)[("other_manager", "A")] == (0, 1, 0, 0)
 
 
-# --- Stale accounts only: the changed accounts are computed live, the others summed -------------------
-
-
-def _read(user, **options):
-    """The figures as the page reads them, checked against computing everything live."""
-    accounts = Account.objects.visible_to(user)
-    read = compliance_read(accounts=accounts, month=PERIOD, **options)
-    assert read.rows == compliance_live_rows(accounts=accounts, month=PERIOD, today=timezone.localdate())
-    return read
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_visit_logged_after_the_refresh_is_computed_live_for_its_account_only(visits):
-    w = visits.world
-    compliance_refresh(months=[PERIOD])
-    InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
-    read = _read(w.admin)
-    assert (read.source, read.changed_accounts) == ("stored and live", 1)
-    assert _figures(w.admin)[("other_manager", "A")] == (1, 2, 0, 0)
-    # The director does not see the changed account: the stored figures of theirs, nothing live.
-    assert _read(w.director).source == "stored and live"
-    assert set(_figures(w.director)) == {("manager", "B"), ("manager", "C"), ("teammate", "A")}
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_bulk_insert_marks_each_account_it_touches(visits):
-    w = visits.world
-    compliance_refresh(months=[PERIOD])
-    touched = [visits.north_rising, visits.east_new, w.foreign_account, visits.east_slipping]
-    Interaction.objects.bulk_create(
-        Interaction(account=account, author=w.manager, kind="visit", occurred_at=_at(9, 28), summary="拜访")
-        for account in touched
-        for _ in range(3)
-    )
-    read = _read(w.admin)
-    assert (read.source, read.changed_accounts) == ("stored and live", 4)
-    assert _read(w.director).changed_accounts == 4
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_complaint_resolved_in_time_after_all_changes_its_account_only(visits):
-    w = visits.world
-    compliance_refresh(months=[PERIOD])
-    assert _figures(w.admin)[("manager", "B")] == (1, 2, 0, 1)
-    Complaint.objects.filter(account__name="南京百汇商贸有限公司").update(resolved_at=_at(10, 7))
-    read = _read(w.admin)
-    assert (read.source, read.changed_accounts) == ("stored and live", 1)
-    assert _figures(w.admin)[("manager", "B")] == (1, 2, 1, 1)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_moved_complaint_deadline_changes_its_complaints_account(visits):
-    w = visits.world
-    compliance_refresh(months=[PERIOD])
-    ComplaintDeadline.objects.update(resolve_by=_at(11, 8, 18))  # due in November now
-    read = _read(w.admin)
-    assert (read.source, read.changed_accounts) == ("stored and live", 1)
-    assert _figures(w.admin)[("manager", "B")] == (1, 2, 0, 0)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_lost_account_is_computed_live_alone(visits):
-    w = visits.world
-    compliance_refresh(months=[PERIOD])
-    Account.objects.filter(pk=visits.north_rising.pk).update(status=Account.Status.LOST)
-    assert (_read(w.admin).source, _read(w.admin).changed_accounts) == ("stored and live", 1)
-    assert ("other_manager", "A") not in _figures(w.admin)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_tier_change_makes_every_account_stale(visits):
-    w = visits.world
-    compliance_refresh(months=[PERIOD])
-    ServiceTier.objects.filter(key="A").update(revisit_cadence_days=20)
-    assert _read(w.admin).source == "live"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_past_the_limit_of_changed_accounts_everything_is_computed_live(visits):
-    w = visits.world
-    compliance_refresh(months=[PERIOD])
-    for account in (visits.north_rising, visits.east_new):
-        InteractionFactory(account=account, occurred_at=_at(9, 25), kind="visit")
-    assert _read(w.admin, live_limit=2).source == "stored and live"
-    read = _read(w.admin, live_limit=1)
-    assert (read.source, read.changed_accounts) == ("live", 2)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_refresh_forgets_the_changes_it_has_seen(visits):
-    compliance_refresh(months=[PERIOD])
-    InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
-    compliance_refresh(months=[PERIOD])
-    assert _read(visits.world.admin).source == "stored"
+@pytest.mark.django_db
+def test_the_compliance_triggers_change_logs_and_stored_figures_are_gone():
+    """Migration 0009 dropped them; only an audit library's triggers (pghistory) remain on the tables."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {ACCOUNT_CHANGES}")  # noqa: S608
-        assert cursor.fetchone() == (0,)
+        cursor.execute(
+            "SELECT t.tgname, t.tgrelid::regclass::text FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+            " WHERE NOT t.tgisinternal AND p.proname NOT LIKE 'pgtrigger%%'"
+        )
+        assert cursor.fetchall() == []
+        cursor.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'service_tiers_compliance%%'")
+        assert cursor.fetchall() == []
+        cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'service_tiers_compliance%%'")
+        assert cursor.fetchall() == []
+    from django_celery_beat.models import PeriodicTask
 
-
-def test_a_change_after_the_refresh_in_the_same_transaction_computes_everything_live(visits):
-    compliance_refresh(months=[PERIOD])
-    InteractionFactory(account=visits.north_rising, occurred_at=_at(9, 25), kind="visit")
-    assert _read(visits.world.admin).source == "live"
+    assert not PeriodicTask.objects.filter(task__startswith="service_tiers.tasks.compliance").exists()

@@ -8,7 +8,7 @@ import pytest
 from segmentation import selectors
 from segmentation.models import KpiTarget
 from segmentation.selectors import DashboardFilters
-from tests.segmentation.conftest import COMPARE, PERIOD
+from tests.segmentation.conftest import COMPARE, PERIOD, fix_complaint_deadlines
 
 D = Decimal
 
@@ -187,6 +187,7 @@ def test_grade_trend_counts_per_period(book):
 
 
 def test_risk_list_ranked_by_revenue_at_risk(book):
+    fix_complaint_deadlines()
     accounts, filters = _scope(book.world.director)
     risks = selectors.risk_list(accounts=accounts, filters=filters)
     assert [account.pk for account in risks] == [

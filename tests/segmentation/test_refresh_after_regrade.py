@@ -62,4 +62,4 @@ def test_back_to_back_regrades_queue_one_rebuild(book, django_capture_on_commit_
     with django_capture_on_commit_callbacks() as queued:
         for run in runs:
             period_regraded.send(sender=RegradeRun, run=run)
-    assert len(queued) == 1
+    assert len(queued) == 2  # one rebuild and one alert run (service_tiers) for both re-grades

@@ -39,10 +39,10 @@ def test_revisit_overdue_opens_the_day_after_the_due_date_and_closes_when_a_visi
         occurred_at=at(2026, 3, 3, 0, 0),
         summary="回访",
     )
-    counts = alerts_sync()
-    assert counts["closed"] == 1
+    # Closed by the write itself, in its transaction: no run, no page refresh needed.
     assert not open_alerts(world.own_account, "revisit_overdue").exists()
     assert Alert.objects.get(pk=alert.pk).closed_at is not None
+    assert alerts_sync()["closed"] == 0
 
 
 def test_revisit_overdue_over_a_leap_day(world, freeze):
@@ -331,36 +331,61 @@ def test_the_bell_costs_one_query_whatever_the_number_of_alerts(
         client.get(reverse("accounts:list"))
 
 
-def test_a_page_refresh_does_not_wait_for_a_run_in_progress(world, freeze):
+@pytest.mark.django_db(transaction=True)
+def test_a_write_waits_for_the_daily_run_and_writes_run_side_by_side(world, freeze):
+    """The run over every account holds the sync lock alone; syncs of the accounts a write touched share
+    it, so they never wait for each other, only for the run."""
     import threading
+    import time
 
     from django.db import connections
 
+    from kam.locks import advisory_lock
+    from service_tiers.alerts import SYNC_LOCK
+
     freeze(2026, 6, 2)
-    visit(world.own_account, at(2025, 1, 1))
-    holding, release = threading.Event(), threading.Event()
+    holding, release, done = threading.Event(), threading.Event(), []
 
-    def daily_run_in_progress():
-        from kam.locks import lock_key
-        from service_tiers.alerts import SYNC_LOCK
+    def holder(shared):
+        try:
+            with advisory_lock(SYNC_LOCK, shared=shared):
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
 
-        with connections["default"].cursor() as cursor:
-            cursor.execute("BEGIN; SELECT pg_advisory_xact_lock(%s)", [lock_key(SYNC_LOCK)])
-            holding.set()
-            release.wait(10)
-            cursor.execute("ROLLBACK")
-        connections["default"].close()
+    def write_sync():
+        try:
+            with advisory_lock(SYNC_LOCK, shared=True):
+                done.append(True)
+        finally:
+            connections.close_all()
 
-    other = threading.Thread(target=daily_run_in_progress)
-    other.start()
+    other_write = threading.Thread(target=holder, args=(True,))
+    other_write.start()
+    assert holding.wait(10)
     try:
-        assert holding.wait(10)
-        assert alerts_sync(scope=[world.own_account.pk], wait=False)["skipped"] is True
-        assert not open_alerts(world.own_account).exists()
+        with advisory_lock(SYNC_LOCK, shared=True, wait=False) as acquired:
+            assert acquired  # another write's sync does not block this one
+        with advisory_lock(SYNC_LOCK, wait=False) as acquired:
+            assert not acquired  # but the daily run waits for it
     finally:
         release.set()
-        other.join()
-    assert alerts_sync(scope=[world.own_account.pk], wait=False)["skipped"] is False
+        other_write.join(10)
+
+    holding.clear()
+    release.clear()
+    daily_run = threading.Thread(target=holder, args=(False,))
+    daily_run.start()
+    assert holding.wait(10)
+    writer = threading.Thread(target=write_sync)
+    writer.start()
+    time.sleep(0.3)
+    assert done == []  # the write's sync waits for the run in progress
+    release.set()
+    daily_run.join(10)
+    writer.join(10)
+    assert done == [True]
 
 
 def test_blacklisted_accounts_get_the_slowest_complaint_deadlines(world, freeze):
