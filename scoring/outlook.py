@@ -21,6 +21,7 @@ How (the total is Σ weight × sub-score / Σ weight over the criteria with data
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from itertools import combinations
@@ -85,39 +86,30 @@ def _money(value: Decimal) -> str:
 
 
 class _Distribution:
-    """The other graded accounts' values of one ranked column this month, read once per column."""
+    """The other graded accounts' values of one ranked column this month, sorted, read in one query.
+
+    Every position and rank the outlook needs is then looked up in memory (a few hundred thousand numbers
+    at most per column for a large book; one indexed pass, no query per step).
+    """
 
     def __init__(self, snapshot: GradeSnapshot, column: str):
         self.snapshot, self.column = snapshot, column
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT COUNT({column}) FROM scoring_gradesnapshot WHERE period = %s AND account_id <> %s",  # noqa: S608
+                f"""SELECT {column} FROM scoring_gradesnapshot
+                    WHERE period = %s AND account_id <> %s AND {column} IS NOT NULL
+                    ORDER BY {column}""",  # noqa: S608 -- the column comes from RANKED_COLUMN
                 [snapshot.period, snapshot.account_id],
             )
-            self.others = cursor.fetchone()[0]
-        self._values: dict[int, Decimal] = {}
+            self.values = [row[0] for row in cursor.fetchall()]
+        self.others = len(self.values)
 
     @property
     def n(self) -> int:
         return self.others + 1  # the account itself is ranked among them
 
-    def prefetch(self, percentiles) -> None:
-        self.prefetch_positions({self.position(p) for p in percentiles})
-
-    def prefetch_positions(self, positions) -> None:
-        positions = sorted({p for p in positions if p >= 1} - set(self._values))
-        if not positions:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""SELECT rn, v FROM (
-                        SELECT {self.column} AS v, row_number() OVER (ORDER BY {self.column}) AS rn
-                        FROM scoring_gradesnapshot
-                        WHERE period = %s AND account_id <> %s AND {self.column} IS NOT NULL) ranked
-                    WHERE rn = ANY(%s)""",  # noqa: S608 -- the column comes from RANKED_COLUMN
-                [self.snapshot.period, self.snapshot.account_id, positions],
-            )
-            self._values.update(dict(cursor.fetchall()))
+    def below(self, value: Decimal) -> int:
+        return bisect_left(self.values, value)
 
     def position(self, percentile: Decimal) -> int:
         """How many others must rank below to reach ``percentile``: ⌈p × (n − 1) / 100⌉."""
@@ -127,18 +119,15 @@ class _Distribution:
         """The largest value that ranks at ``percentile`` or below: no more than ⌊p × (n − 1) / 100⌋ others
         below it, i.e. the value of the next one up."""
         position = int((percentile * (self.n - 1) / HUNDRED).to_integral_value(rounding=ROUND_FLOOR)) + 1
-        self.prefetch_positions([position])
-        return self._values.get(position)
+        return self.values[position - 1] if 1 <= position <= self.others else None
 
     def value_for(self, percentile: Decimal) -> Decimal | None:
-        """The smallest value (to the cent) that ranks at ``percentile`` or above, None when no one is
-        below at all is needed."""
+        """The smallest value (to the cent) that ranks at ``percentile`` or above: one cent more than the
+        other account it has to pass."""
         position = self.position(percentile)
-        if position < 1:
+        if not 1 <= position <= self.others:
             return None
-        self.prefetch([percentile])
-        reached = self._values.get(position)
-        return None if reached is None else reached + CENT
+        return self.values[position - 1] + CENT
 
 
 def _band_points(spec: ModelSpec, key: str, basis: Decimal) -> Decimal | None:
@@ -208,13 +197,7 @@ class _Criterion:
         return None
 
     def current_percentile(self) -> Decimal:
-        value = getattr(self.snapshot, RANKED_COLUMN[self.key])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM scoring_gradesnapshot WHERE period = %s AND account_id <> %s AND {RANKED_COLUMN[self.key]} < %s",  # noqa: S608,E501
-                [self.snapshot.period, self.snapshot.account_id, value],
-            )
-            below = cursor.fetchone()[0]
+        below = self.distribution.below(getattr(self.snapshot, RANKED_COLUMN[self.key]))
         n = self.distribution.n
         return (Decimal(below) * HUNDRED / (n - 1)).quantize(Decimal("0.0001")) if n > 1 else Decimal(0)
 
@@ -414,14 +397,6 @@ def _grade(spec: ModelSpec, total: Decimal) -> str:
 
 def _options(c: _Criterion, *, upwards: bool) -> list[Move]:
     bases = c.candidate_bases(upwards)
-    if c.distribution is not None:  # every value these steps need, in one query
-        if upwards:
-            c.distribution.prefetch(bases)
-        else:
-            n = c.distribution.n
-            c.distribution.prefetch_positions(
-                int((b * (n - 1) / HUNDRED).to_integral_value(rounding=ROUND_FLOOR)) + 1 for b in bases
-            )
     moves = []
     for steps, basis in enumerate(bases, start=1):
         move = c.move_to(basis, steps)
