@@ -10,7 +10,7 @@ PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-from-pyproject
 BOOTSTRAP_PYTHON := $(shell command -v python3.11 || command -v python3)
 
-.PHONY: help install run test lint format messages
+.PHONY: help install run test lint format messages backup restore
 
 help:
 	@echo "make run     start KAM (web, worker, beat; embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)"
@@ -18,6 +18,8 @@ help:
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make messages  extract strings into the Chinese catalogue and compile it"
+	@echo "make backup  back up the database to var/backups/ (or FILE=...)"
+	@echo "make restore FILE=...  restore a backup into the database (NEW_DATABASE=name: into a new one)"
 
 $(PYTHON):
 	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "KAM needs Python 3.11 (python3.11 or python3 on PATH)"; exit 1; }
@@ -48,3 +50,11 @@ test: lint
 messages: $(INSTALLED)
 	$(PYTHON) manage.py makemessages -l zh_Hans --no-location --no-obsolete --ignore='.venv/*' --ignore='var/*' --ignore='tests/*'
 	cd locale && ../$(PYTHON) ../manage.py compilemessages -l zh_Hans
+
+# Backups (README, "Backups"): pg_dump custom format; the embedded server's own tools when it is in use.
+backup: $(INSTALLED)
+	$(PYTHON) manage.py backup $(if $(FILE),--output $(FILE))
+
+restore: $(INSTALLED)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/kam-....dump [NEW_DATABASE=name]"; exit 1; }
+	$(PYTHON) manage.py restore $(FILE) $(if $(NEW_DATABASE),--new-database $(NEW_DATABASE))

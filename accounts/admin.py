@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.visibility import VisibleAdminMixin
 
+from .admin_services import AccountAdminMixin, ComplaintAdminMixin, ContactAdminMixin
 from .models import Account, Complaint, Contact, Interaction, Order, Region, SatisfactionSurvey, Team
 from .roles import is_administrator
 
@@ -69,7 +70,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(VisibleToUserAdmin):
+class AccountAdmin(AccountAdminMixin, VisibleToUserAdmin):
     list_display = [
         "name",
         "short_name",
@@ -100,7 +101,7 @@ class AccountAdmin(VisibleToUserAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(VisibleToUserAdmin):
+class ContactAdmin(ContactAdminMixin, VisibleToUserAdmin):
     list_display = ["name", "title", "account", "decision_role", "phone", "email", "birthday"]
     list_filter = ["decision_role", "preferred_contact_method"]
     search_fields = ["name", "phone", "email", "account__name"]
@@ -122,7 +123,7 @@ class InteractionAdmin(VisibleToUserAdmin):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(VisibleToUserAdmin):
+class ComplaintAdmin(ComplaintAdminMixin, VisibleToUserAdmin):
     list_display = ["received_at", "account", "category", "severity", "status", "handler", "resolved_at"]
     list_filter = ["status", "severity", "category", "channel"]
     search_fields = ["description", "account__name"]

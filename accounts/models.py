@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from kam.limits import BIRTHDAY, PAST_EVENT, PLANNED, bounded_text
 
 from .roles import is_administrator
-from .validators import CREDIT_CODE_REGEX, normalise_credit_code, validate_credit_code
+from .validators import (
+    CREDIT_CODE_REGEX,
+    normalise_credit_code,
+    validate_credit_code,
+    validate_mobile,
+    validate_wechat_id,
+)
 
 
 class Region(models.Model):
@@ -256,18 +262,62 @@ class Contact(models.Model):
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("account")
     )
+
+    class RelationshipStrength(models.IntegerChoices):
+        COLD = 1, _("1 – cold")
+        DISTANT = 2, _("2 – distant")
+        NEUTRAL = 3, _("3 – neutral")
+        GOOD = 4, _("4 – good")
+        STRONG = 5, _("5 – strong ally")
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("account")
+    )
     name = models.CharField(_("name"), max_length=100)
     title = models.CharField(_("title"), max_length=100, blank=True)
+    # New columns have database defaults too: set-based loaders (seed_demo's COPY, imports) may leave
+    # them out.
+    department = models.CharField(_("department"), max_length=100, blank=True, default="", db_default="")
     decision_role = models.CharField(
         _("decision role"), max_length=20, choices=DecisionRole.choices, blank=True
     )
+    reports_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("reports to"),
+    )
+    relationship_strength = models.PositiveSmallIntegerField(
+        _("relationship strength"), choices=RelationshipStrength.choices, null=True, blank=True
+    )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    mobile = models.CharField(
+        _("mobile"),
+        max_length=11,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_mobile],
+        help_text=_("11 digits."),
+    )
     email = models.EmailField(_("e-mail"), blank=True)
+    wechat_id = models.CharField(
+        _("WeChat ID"), max_length=30, blank=True, default="", db_default="", validators=[validate_wechat_id]
+    )
     birthday = models.DateField(_("birthday"), null=True, blank=True, validators=[BIRTHDAY])
     preferred_contact_method = models.CharField(
         _("preferred contact method"), max_length=10, choices=ContactMethod.choices, blank=True
     )
     notes = bounded_text(_("notes"), blank=True)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        db_default=True,
+        help_text=_("Left the company or no longer a contact: kept for the record."),
+    )
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True, editable=False)
 
     objects = AccountChildQuerySet.as_manager()
 
@@ -275,7 +325,16 @@ class Contact(models.Model):
         ordering = ["name", "pk"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        constraints = [models.CheckConstraint(condition=~Q(name=""), name="contact_name_not_empty")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name="") | Q(erased_at__isnull=False), name="contact_name_not_empty"
+            ),
+            models.CheckConstraint(condition=~Q(reports_to=F("pk")), name="contact_not_own_manager"),
+            models.CheckConstraint(
+                condition=Q(relationship_strength__isnull=True) | Q(relationship_strength__range=(1, 5)),
+                name="contact_relationship_strength_range",
+            ),
+        ]
         indexes = [
             # Birthdays of a week (care events, service_tiers): month * 100 + day, one index range.
             models.Index(
@@ -288,7 +347,13 @@ class Contact(models.Model):
         ]
 
     def __str__(self):
+        if self.erased_at:
+            return str(_("erased contact"))
         return f"{self.name} ({self.title})" if self.title else self.name
+
+    @property
+    def display_name(self) -> str:
+        return str(_("erased contact")) if self.erased_at else self.name
 
 
 class Interaction(models.Model):
@@ -562,3 +627,29 @@ class SatisfactionSurvey(models.Model):
 
     def __str__(self):
         return f"{self.account} · {self.sent_on}"
+
+
+class ComplaintStatusChange(models.Model):
+    """One step of a complaint's lifecycle: who moved it, when, from which status to which, and why."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("complaint")
+    )
+    from_status = models.CharField(
+        _("from status"), max_length=12, blank=True, choices=Complaint.Status.choices
+    )
+    to_status = models.CharField(_("to status"), max_length=12, choices=Complaint.Status.choices)
+    note = bounded_text(_("note"), blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["complaint", "changed_at", "pk"]
+        verbose_name = _("complaint status change")
+        verbose_name_plural = _("complaint status changes")
+        indexes = [models.Index(fields=["complaint", "changed_at"], name="complaint_change_time")]
+
+    def __str__(self):
+        return f"{self.complaint_id}: {self.from_status} → {self.to_status}"

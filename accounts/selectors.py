@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count, DecimalField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .filters import SORTS, AccountFilter
-from .models import Account, Complaint, Interaction, Order
+from .models import Account, Complaint, ComplaintStatusChange, Interaction, Order, SatisfactionSurvey
 
 TIMELINE_LENGTH = 50
 RECENT_ORDERS = 10
@@ -100,12 +103,73 @@ def account_timeline(*, account: Account) -> QuerySet:
     )
 
 
+SURVEY_HISTORY_LENGTH = 12
+ORDERS_PAGE_SIZE = 50
+# Receivables ageing buckets, in days past the due date: (key, first day, last day or None).
+AGEING_BUCKETS = (("overdue_1_30", 1, 30), ("overdue_31_90", 31, 90), ("overdue_over_90", 91, None))
+
+
 def account_complaints(*, account: Account) -> QuerySet:
+    """Open ones first (open, in progress), then the rest, newest first; each with its deadlines and
+    its status history."""
+    open_first = Q(status__in=[Complaint.Status.OPEN, Complaint.Status.IN_PROGRESS])
     return (
         Complaint.objects.filter(account=account)
-        .select_related("contact", "handler")
-        .order_by("status", "-received_at")
+        .select_related("contact", "handler", "deadline")
+        .prefetch_related(
+            Prefetch("status_changes", queryset=ComplaintStatusChange.objects.select_related("changed_by"))
+        )
+        .annotate(is_open=Count("pk", filter=open_first))
+        .order_by("-is_open", "-received_at", "-pk")
     )
+
+
+def account_surveys(*, account: Account) -> list:
+    """The latest answered surveys, oldest first (a score history)."""
+    surveys = (
+        SatisfactionSurvey.objects.filter(account=account, score__isnull=False)
+        .select_related("contact")
+        .order_by("-answered_on", "-pk")[:SURVEY_HISTORY_LENGTH]
+    )
+    return list(reversed(list(surveys)))
+
+
+def account_receivables(*, account: Account, today=None) -> dict:
+    """Unpaid invoiced amounts by age: not yet due, 1–30, 31–90 and over 90 days overdue, with counts
+    and the total. One aggregate over the account's orders (the covering index holds every column)."""
+    today = today or timezone.localdate()
+    unpaid = Q(paid_date__isnull=True, due_date__isnull=False)
+    money = DecimalField(max_digits=16, decimal_places=2)
+
+    def bucket(condition):
+        return {
+            "amount": Coalesce(Sum("amount", filter=unpaid & condition), Value(0), output_field=money),
+            "count": Count("pk", filter=unpaid & condition),
+        }
+
+    conditions = {"not_yet_due": Q(due_date__gte=today)}
+    for key, first, last in AGEING_BUCKETS:
+        condition = Q(due_date__lte=today - timedelta(days=first))
+        if last is not None:
+            condition &= Q(due_date__gte=today - timedelta(days=last))
+        conditions[key] = condition
+    aggregates = {}
+    for key, condition in conditions.items():
+        for part, expression in bucket(condition).items():
+            aggregates[f"{key}__{part}"] = expression
+    row = Order.objects.filter(account=account).aggregate(**aggregates)
+    buckets = {key: {"amount": row[f"{key}__amount"], "count": row[f"{key}__count"]} for key in conditions}
+    overdue = [buckets[key] for key, _first, _last in AGEING_BUCKETS]
+    return {
+        "buckets": buckets,
+        "overdue_amount": sum(item["amount"] for item in overdue),
+        "total_amount": sum(item["amount"] for item in buckets.values()),
+        "total_count": sum(item["count"] for item in buckets.values()),
+    }
+
+
+def account_orders(*, account: Account):
+    return Order.objects.filter(account=account).order_by("-order_date", "-pk")
 
 
 def account_recent_orders(*, account: Account) -> QuerySet:
@@ -119,9 +183,126 @@ def account_page(*, user, account: Account) -> dict:
     return {
         "parent": visible.filter(pk=account.parent_id).first() if account.parent_id else None,
         "subsidiaries": list(visible.filter(parent=account).only("pk", "name", "short_name")),
-        "contacts": list(account.contacts.all()),
+        "contacts": (contacts := list(account.contacts.all())),
+        "org_chart": contact_org_chart(contacts),
         "timeline": list(account_timeline(account=account)),
         "complaints": list(account_complaints(account=account)),
         "recent_orders": list(account_recent_orders(account=account)),
         "account_team": list(account.account_team.all()),
+        "surveys": account_surveys(account=account),
+        "receivables": account_receivables(account=account),
+    }
+
+
+def contact_org_chart(contacts: list) -> list[tuple[object, int]]:
+    """The account's contacts as an org chart: (contact, depth) in reporting order, top first. Anyone
+    whose manager is not among them (or none) starts a tree."""
+    by_boss: dict = {}
+    ids = {contact.pk for contact in contacts}
+    for contact in contacts:
+        boss = contact.reports_to_id if contact.reports_to_id in ids else None
+        by_boss.setdefault(boss, []).append(contact)
+    chart, seen = [], set()
+
+    def walk(boss, depth):
+        for contact in by_boss.get(boss, []):
+            if contact.pk in seen:
+                continue
+            seen.add(contact.pk)
+            chart.append((contact, depth))
+            walk(contact.pk, depth + 1)
+
+    walk(None, 0)
+    chart.extend((contact, 0) for contact in contacts if contact.pk not in seen)  # a loop: show flat
+    return chart
+
+
+def complaint_handlers(*, user, account: Account) -> list:
+    """Who may handle this account's complaints: its manager, its account team, and whom the user may
+    assign (services.assignable_users). One query."""
+    from .services import assignable_users
+
+    User = get_user_model()
+    people = User.objects.filter(
+        Q(pk=account.owner_id)
+        | Q(pk__in=Account.account_team.through.objects.filter(account_id=account.pk).values("user_id"))
+        | Q(pk__in=assignable_users(actor=user).values("pk"))
+    )
+    return list(people.filter(is_active=True).order_by("username"))
+
+
+GROUP_MONTHS = 12
+
+
+def account_group(*, user, account: Account) -> dict:
+    """The group page: the parent and its visible subsidiaries (one level), each with its grade in
+    force, revenue and gross profit over the last 12 months, open complaints and open alerts; and
+    the group's totals. Subsidiaries the user may not see are left out (and not counted)."""
+    from scoring.selectors import effective_grades
+    from service_tiers.models import Alert
+
+    since = timezone.localdate() - timedelta(days=365)
+    money = DecimalField(max_digits=16, decimal_places=2)
+    open_statuses = [Complaint.Status.OPEN, Complaint.Status.IN_PROGRESS]
+    members = (
+        Account.objects.visible_to(user)
+        .filter(Q(pk=account.pk) | Q(parent_id=account.pk))
+        .annotate(
+            revenue=Coalesce(
+                Subquery(
+                    Order.objects.filter(account=OuterRef("pk"), order_date__gte=since)
+                    .values("account")
+                    .annotate(total=Sum("amount"))
+                    .values("total")
+                ),
+                Value(0),
+                output_field=money,
+            ),
+            gross_profit=Coalesce(
+                Subquery(
+                    Order.objects.filter(account=OuterRef("pk"), order_date__gte=since)
+                    .values("account")
+                    .annotate(total=Sum("gross_profit"))
+                    .values("total")
+                ),
+                Value(0),
+                output_field=money,
+            ),
+            open_complaints=Coalesce(
+                Subquery(
+                    Complaint.objects.filter(account=OuterRef("pk"), status__in=open_statuses)
+                    .values("account")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                Value(0),
+            ),
+            open_alerts=Coalesce(
+                Subquery(
+                    Alert.objects.filter(account=OuterRef("pk"), closed_at__isnull=True)
+                    .values("account")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                Value(0),
+            ),
+        )
+        .order_by("-revenue", "name")
+    )
+    members = list(members)
+    grades = dict(
+        effective_grades(user=user)
+        .filter(account_id__in=[member.pk for member in members])
+        .values_list("account_id", "effective_grade")
+    )
+    for member in members:
+        member.grade = grades.get(member.pk)
+    return {
+        "members": members,
+        "totals": {
+            "revenue": sum(member.revenue for member in members),
+            "gross_profit": sum(member.gross_profit for member in members),
+            "open_complaints": sum(member.open_complaints for member in members),
+            "open_alerts": sum(member.open_alerts for member in members),
+        },
     }

@@ -1,5 +1,7 @@
 """Unified social credit code (统一社会信用代码), GB 32100-2015."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -45,4 +47,26 @@ def validate_credit_code(value: str) -> None:
         raise ValidationError(
             _("The check character of this unified social credit code is wrong: is there a typo?"),
             code="credit_code_check",
+        )
+
+
+# Mainland China mobile numbers: 11 digits starting with 1 and a network digit 3–9.
+MOBILE_REGEX = r"^1[3-9][0-9]{9}$"
+# WeChat IDs: 6–20 characters, a letter first, then letters, digits, "_" or "-".
+WECHAT_ID_REGEX = r"^[A-Za-z][A-Za-z0-9_-]{5,19}$"
+
+
+def validate_mobile(value: str) -> None:
+    if value and not re.fullmatch(MOBILE_REGEX, value):
+        raise ValidationError(
+            _("A mobile number has 11 digits and starts with 13 to 19, for example 13812345678."),
+            code="mobile_format",
+        )
+
+
+def validate_wechat_id(value: str) -> None:
+    if value and not re.fullmatch(WECHAT_ID_REGEX, value):
+        raise ValidationError(
+            _("A WeChat ID has 6 to 20 letters, digits, “_” or “-”, and starts with a letter."),
+            code="wechat_id_format",
         )

@@ -4,19 +4,32 @@ the same template, so every page also works without JavaScript."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from kam import idempotency
-from kam.exports import Column, Table, export_filename, export_response
+from kam.conflicts import VERSION_FIELD, EditConflict
+from kam.exports import Column, Table, export_filename, export_response, xlsx_response
 
-from . import selectors, services
-from .forms import ComplaintForm, ComplaintTransitionForm, InteractionForm
-from .models import Complaint
+from . import personal_data, selectors, services
+from .forms import (
+    AccountForm,
+    ComplaintAssignForm,
+    ComplaintForm,
+    ComplaintTransitionForm,
+    ContactForm,
+    InteractionForm,
+    SurveyForm,
+)
+from .models import Complaint, Contact
 from .roles import is_account_manager, is_administrator, is_sales_director
 
 PAGE_SIZE = 25
@@ -104,6 +117,10 @@ def _account_page_context(request, account, *, interaction_form=None, complaint_
     return {
         "account": account,
         "open_panel": open_panel,
+        "now": timezone.now(),
+        "can_edit": bool(services.account_editable_fields(actor=request.user, account=account)),
+        "can_manage_personal_data": services.may_manage_personal_data(actor=request.user, account=account),
+        "complaint_handlers": selectors.complaint_handlers(user=request.user, account=account),
         **selectors.account_page(user=request.user, account=account),
         **forms,
         "transition_form": ComplaintTransitionForm(),
@@ -218,6 +235,7 @@ def complaint_transition(request, pk):
                 complaint=complaint,
                 to_status=form.cleaned_data["status"],
                 resolution=form.cleaned_data["resolution"],
+                note=form.cleaned_data["note"],
             )
         except ValidationError as error:
             for message in error.messages:
@@ -230,3 +248,280 @@ def complaint_transition(request, pk):
         return redirect(reverse("accounts:detail", args=[complaint.account_id]) + "#complaints")
     account = selectors.account_get(user=request.user, pk=complaint.account_id)
     return _account_section(request, account, "complaints")
+
+
+# --- Editing the book: accounts, contacts, surveys ----------------------------------------------------
+
+
+def _form_page(request, *, form, title, account=None, cancel_url, conflict=None, creating=False, status=200):
+    context = {
+        "form": form,
+        "title": title,
+        "account": account,
+        "cancel_url": cancel_url,
+        "conflict": conflict,
+        "creating": creating,
+    }
+    return TemplateResponse(request, "accounts/form_page.html", context, status=status)
+
+
+def _save_versioned(request, form, save):
+    """Run the service; field errors land next to their field; a conflict keeps the user's input
+    and lists both versions. Returns (saved record or None, conflict rows or None)."""
+    try:
+        return save(), None
+    except EditConflict as conflict:
+        return None, form.show_conflict(conflict)
+    except ValidationError as error:
+        _apply_service_errors(form, error)
+        return None, None
+
+
+def _claimed_create(request, *, form, save, success_url, success_message):
+    """A create form's POST: once per one-time token (kam/idempotency.py)."""
+    claim = idempotency.claim(request)
+    if claim.replayed:
+        messages.info(request, _("This was already saved."))
+        return redirect(claim.result_url), None
+    if form.is_valid():
+        record, _conflict = _save_versioned(request, form, save)
+        if record is not None:
+            url = success_url(record)
+            claim.complete(url)
+            messages.success(request, success_message)
+            return redirect(url), record
+    claim.release()
+    return None, None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_create(request):
+    if not services.account_editable_fields(actor=request.user):
+        raise Http404
+    form = AccountForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        response, _account = _claimed_create(
+            request,
+            form=form,
+            save=lambda: services.account_create(actor=request.user, **form.service_fields()),
+            success_url=lambda account: reverse("accounts:detail", args=[account.pk]),
+            success_message=_("Account created."),
+        )
+        if response is not None:
+            return response
+    return _form_page(
+        request, form=form, title=_("New account"), cancel_url=reverse("accounts:list"), creating=True
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_edit(request, pk):
+    account = selectors.account_get(user=request.user, pk=pk)
+    if not services.account_editable_fields(actor=request.user, account=account):
+        raise Http404  # may see it, may not edit it: the page does not exist for them
+    form = AccountForm(request.POST or None, instance=account, user=request.user)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        saved, conflict = _save_versioned(
+            request,
+            form,
+            lambda: services.account_update(
+                actor=request.user,
+                account=account,
+                expected_version=form.cleaned_data.get(VERSION_FIELD) or None,
+                **form.service_fields(),
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Account saved."))
+            return redirect("accounts:detail", pk=account.pk)
+    return _form_page(
+        request,
+        form=form,
+        title=_("Edit account"),
+        account=account,
+        cancel_url=reverse("accounts:detail", args=[account.pk]),
+        conflict=conflict,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_create(request, pk):
+    account = selectors.account_get(user=request.user, pk=pk)
+    form = ContactForm(request.POST or None, account=account)
+    if request.method == "POST":
+        response, _contact = _claimed_create(
+            request,
+            form=form,
+            save=lambda: services.contact_create(
+                actor=request.user, account=account, **form.service_fields()
+            ),
+            success_url=lambda contact: reverse("accounts:detail", args=[account.pk]) + "#contacts",
+            success_message=_("Contact added."),
+        )
+        if response is not None:
+            return response
+    return _form_page(
+        request,
+        form=form,
+        title=_("New contact"),
+        account=account,
+        cancel_url=reverse("accounts:detail", args=[account.pk]) + "#contacts",
+        creating=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_edit(request, pk):
+    contact = get_object_or_404(
+        Contact.objects.visible_to(request.user).select_related("account"), pk=pk, erased_at__isnull=True
+    )
+    account = contact.account
+    form = ContactForm(request.POST or None, instance=contact, account=account)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        saved, conflict = _save_versioned(
+            request,
+            form,
+            lambda: services.contact_update(
+                actor=request.user,
+                contact=contact,
+                expected_version=form.cleaned_data.get(VERSION_FIELD) or None,
+                **form.service_fields(),
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Contact saved."))
+            return redirect(reverse("accounts:detail", args=[account.pk]) + "#contacts")
+    return _form_page(
+        request,
+        form=form,
+        title=_("Edit contact"),
+        account=account,
+        cancel_url=reverse("accounts:detail", args=[account.pk]) + "#contacts",
+        conflict=conflict,
+    )
+
+
+@require_POST
+@login_required
+def contact_set_active(request, pk):
+    contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=pk)
+    active = request.POST.get("active") == "1"
+    services.contact_set_active(actor=request.user, contact=contact, active=active)
+    messages.success(request, _("Contact reactivated.") if active else _("Contact deactivated."))
+    return redirect(reverse("accounts:detail", args=[contact.account_id]) + "#contacts")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def survey_create(request, pk):
+    account = selectors.account_get(user=request.user, pk=pk)
+    form = SurveyForm(request.POST or None, account=account)
+    back = request.GET.get("next") or ""
+    back = back if url_has_allowed_host_and_scheme(back, allowed_hosts=None) and back.startswith("/") else ""
+    if request.method == "POST":
+        response, _survey = _claimed_create(
+            request,
+            form=form,
+            save=lambda: services.survey_record(actor=request.user, account=account, **form.cleaned_data),
+            success_url=lambda survey: back or reverse("accounts:detail", args=[account.pk]) + "#surveys",
+            success_message=_("Survey result recorded."),
+        )
+        if response is not None:
+            return response
+    return _form_page(
+        request,
+        form=form,
+        title=_("Record a survey result"),
+        account=account,
+        cancel_url=back or reverse("accounts:detail", args=[account.pk]) + "#surveys",
+        creating=True,
+    )
+
+
+@require_POST
+@login_required
+def complaint_assign(request, pk):
+    complaint = get_object_or_404(Complaint.objects.visible_to(request.user).select_related("account"), pk=pk)
+    form = ComplaintAssignForm(request.POST, complaint=complaint, user=request.user)
+    if form.is_valid():
+        try:
+            services.complaint_assign(
+                actor=request.user, complaint=complaint, handler=form.cleaned_data["handler"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Handler assigned."))
+    else:
+        messages.error(request, _("Choose someone who works on this account."))
+    return redirect(reverse("accounts:detail", args=[complaint.account_id]) + "#complaints")
+
+
+@require_GET
+@login_required
+def account_orders(request, pk):
+    """All of an account's orders, newest first, a page at a time (they come from the ERP: import,
+    API or admin)."""
+    account = selectors.account_get(user=request.user, pk=pk)
+    paginator = Paginator(selectors.account_orders(account=account), selectors.ORDERS_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return TemplateResponse(request, "accounts/account_orders.html", {"account": account, "page": page})
+
+
+@require_GET
+@login_required
+def account_group(request, pk):
+    """A parent account's group: its visible subsidiaries with their grade, 12-month revenue and gross
+    profit, open complaints and alerts, and the group's totals."""
+    account = selectors.account_get(user=request.user, pk=pk)
+    group = selectors.account_group(user=request.user, account=account)
+    return TemplateResponse(request, "accounts/account_group.html", {"account": account, **group})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_personal_data(request, pk):
+    """PIPL: export (JSON or XLSX) or erase a contact's personal data, each confirmed by a POST.
+    Administrators and the account's owner; anyone else who sees the contact gets 404."""
+    contact = get_object_or_404(Contact.objects.visible_to(request.user).select_related("account"), pk=pk)
+    account = contact.account
+    if not services.may_manage_personal_data(actor=request.user, account=account):
+        raise Http404
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action in ("export_json", "export_xlsx"):
+            data = personal_data.contact_personal_data(actor=request.user, contact=contact)
+            filename = export_filename("contact", str(contact.pk), "personal-data")
+            if action == "export_json":
+                response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+                response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+                return response
+            tables = [
+                Table(_("Contact"), [Column(_("Field"), "field"), Column(_("Value"), "value")],
+                      [{"field": key, "value": value} for key, value in data["contact"].items()]),
+                *(
+                    Table(title, [Column(key, key) for key in (rows[0] if rows else {"none": None})], rows)
+                    for title, rows in (
+                        (_("History"), data["history"]),
+                        (_("Interactions"), data["interactions"]),
+                        (_("Complaints"), data["complaints"]),
+                        (_("Surveys"), data["surveys"]),
+                    )
+                ),
+            ]  # fmt: skip
+            return xlsx_response(tables, filename=filename)
+        if action == "erase" and request.POST.get("confirm") == "erase":
+            personal_data.contact_erase(actor=request.user, contact=contact)
+            messages.success(request, _("The contact's personal data was erased."))
+            return redirect(reverse("accounts:detail", args=[account.pk]) + "#contacts")
+        messages.error(request, _("Tick the box to confirm the erasure."))
+    return TemplateResponse(
+        request, "accounts/contact_personal_data.html", {"contact": contact, "account": account}
+    )

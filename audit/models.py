@@ -51,7 +51,10 @@ AccountTeamEvent = _event_model(
     trackers=(pghistory.InsertEvent("team.add"), pghistory.DeleteEvent("team.remove")),
     obj_field=None,
 )
-ContactEvent = _event_model(Contact, "ContactEvent")
+# Exports of a contact's personal data (PIPL) are recorded as events too (accounts/personal_data.py).
+ContactEvent = _event_model(
+    Contact, "ContactEvent", trackers=(*_row_events(), pghistory.ManualEvent("personal_data.export"))
+)
 InteractionEvent = _event_model(Interaction, "InteractionEvent")
 ComplaintEvent = _event_model(Complaint, "ComplaintEvent")
 SurveyEvent = _event_model(SatisfactionSurvey, "SurveyEvent")

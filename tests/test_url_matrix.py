@@ -40,6 +40,7 @@ class Route:
     anonymous: object = LOGIN
     public_status: dict = field(default_factory=dict)  # for "public": {"anonymous": 200, "user": 302}
     shows: Callable = field(default=lambda world, response: world.own_account.name in response.text)
+    allowed: frozenset = frozenset({"manager", "teammate", "director", "admin"})  # for "object"
 
 
 def _own_alert(world):
@@ -157,6 +158,38 @@ ROUTES = {
     ),
     "accounts:detail": Route(lambda w: reverse("accounts:detail", args=[w.own_account.pk])),
     "accounts:history": Route(lambda w: reverse("accounts:history", args=[w.own_account.pk])),
+    "accounts:create": Route(lambda w: reverse("accounts:create"), kind="list", shows=None),
+    # Only the owner, directors in scope and administrators edit an account; the teammate sees it only.
+    "accounts:edit": Route(
+        lambda w: reverse("accounts:edit", args=[w.own_account.pk]),
+        allowed=frozenset({"manager", "director", "admin"}),
+    ),
+    "accounts:orders": Route(lambda w: reverse("accounts:orders", args=[w.own_account.pk])),
+    "accounts:group": Route(lambda w: reverse("accounts:group", args=[w.own_account.pk])),
+    "accounts:contact_create": Route(lambda w: reverse("accounts:contact_create", args=[w.own_account.pk])),
+    "accounts:contact_edit": Route(
+        lambda w: reverse("accounts:contact_edit", args=[w.own_contact.pk]),
+        shows=lambda w, r: "王建国" in r.text,
+    ),
+    "accounts:contact_set_active": Route(
+        lambda w: reverse("accounts:contact_set_active", args=[w.own_contact.pk]),
+        "post",
+        data=lambda w: {"active": "0"},
+        ok=302,
+    ),
+    # PIPL export and erasure: administrators and the account's owner only.
+    "accounts:contact_personal_data": Route(
+        lambda w: reverse("accounts:contact_personal_data", args=[w.own_contact.pk]),
+        shows=lambda w, r: "王建国" in r.text,
+        allowed=frozenset({"manager", "admin"}),
+    ),
+    "accounts:survey_create": Route(lambda w: reverse("accounts:survey_create", args=[w.own_account.pk])),
+    "accounts:complaint_assign": Route(
+        lambda w: reverse("accounts:complaint_assign", args=[ComplaintFactory(account=w.own_account).pk]),
+        "post",
+        data=lambda w: {"handler": w.manager.pk},
+        ok=302,
+    ),
     "accounts:interaction_create": Route(
         lambda w: reverse("accounts:interaction_create", args=[w.own_account.pk])
     ),
@@ -342,4 +375,4 @@ def test_role_matrix(client, world, name, role):
         if route.shows is not None:
             assert route.shows(world, response) == (role in SEES_TARGET)
     else:
-        assert response.status_code == (route.ok if role in SEES_TARGET else 404)
+        assert response.status_code == (route.ok if role in route.allowed else 404)

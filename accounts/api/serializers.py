@@ -19,10 +19,48 @@ class AccountSerializer(VisibleModelSerializer):
         ]  # fmt: skip
 
 
+class ServiceUpdateMixin:
+    """``update`` goes through the service, with the version the client read (If-Match)."""
+
+    update_service = None
+
+    def update(self, instance, validated_data):
+        from kam.conflicts import EditConflict
+
+        service = type(self).update_service
+        try:
+            return service(
+                actor=self.context["request"].user,
+                expected_version=self.context.get("expected_version"),
+                **{self.service_object: instance},
+                **validated_data,
+            )
+        except EditConflict:
+            raise
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+
+
+class AccountUpdateSerializer(ServiceUpdateMixin, AccountSerializer):
+    update_service = staticmethod(services.account_update)
+    service_object = "account"
+
+    class Meta(AccountSerializer.Meta):
+        read_only_fields = ["id", "owner", "region", "updated_at"]
+
+
 class ContactSerializer(VisibleModelSerializer):
     class Meta:
         model = Contact
         fields = ["id", "account", "name", "title", "decision_role", "phone", "email", "birthday"]
+
+
+class ContactUpdateSerializer(ServiceUpdateMixin, ContactSerializer):
+    update_service = staticmethod(services.contact_update)
+    service_object = "contact"
+
+    class Meta(ContactSerializer.Meta):
+        read_only_fields = ["id", "account"]
 
 
 class ComplaintSerializer(VisibleModelSerializer):

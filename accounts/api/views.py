@@ -2,13 +2,26 @@ from rest_framework import mixins, viewsets
 
 from accounts.filters import AccountFilter
 from accounts.models import Account, Complaint, Contact, Interaction
+from kam.api_conflicts import VersionedUpdateMixin
 
-from .serializers import AccountSerializer, ComplaintSerializer, ContactSerializer, InteractionSerializer
+from .serializers import (
+    AccountSerializer,
+    AccountUpdateSerializer,
+    ComplaintSerializer,
+    ContactSerializer,
+    ContactUpdateSerializer,
+    InteractionSerializer,
+)
 
 
-class AccountViewSet(viewsets.ReadOnlyModelViewSet):
+class AccountViewSet(VersionedUpdateMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Read, and change (PATCH/PUT with If-Match, through ``services.account_update``)."""
+
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
+
+    def get_serializer_class(self):
+        return AccountUpdateSerializer if self.request.method in ("PUT", "PATCH") else AccountSerializer
 
     def get_queryset(self):
         return (
@@ -18,8 +31,14 @@ class AccountViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class ContactViewSet(viewsets.ReadOnlyModelViewSet):
+class ContactViewSet(VersionedUpdateMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Read, and change (PATCH/PUT with If-Match, through ``services.contact_update``)."""
+
     serializer_class = ContactSerializer
+
+    def get_serializer_class(self):
+        return ContactUpdateSerializer if self.request.method in ("PUT", "PATCH") else ContactSerializer
+
     filterset_fields = ["account"]
 
     def get_queryset(self):

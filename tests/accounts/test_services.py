@@ -92,10 +92,14 @@ def test_complaint_lifecycle_open_to_closed_and_reopened(world):
     complaint = services.complaint_transition(
         actor=world.manager, complaint=complaint, to_status=Status.CLOSED
     )
-    complaint = services.complaint_transition(actor=world.manager, complaint=complaint, to_status=Status.OPEN)
+    complaint = services.complaint_transition(
+        actor=world.manager, complaint=complaint, to_status=Status.OPEN, note="轴承再次损坏"
+    )
     assert complaint.status == Status.OPEN
     assert complaint.resolved_at is None
-    assert complaint.resolution == "更换轴承"
+    # Reopened: the old resolution no longer holds; it stays in the status history.
+    assert complaint.resolution == ""
+    assert complaint.status_changes.get(to_status=Status.RESOLVED).note == "更换轴承"
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_order_account_covering_index_only'),
-        ('segmentation', '0006_date_windows'),
+        ('segmentation', '0007_cube_accounts_watermark'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_order_account_covering_index_only'),
-        ('segmentation', '0009_cross_sell_schedule'),
+        ('segmentation', '0010_cross_sell_schedule'),
     ]
 
     operations = [

@@ -50,6 +50,6 @@ def create_defaults(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("segmentation", "0007_segments")]
+    dependencies = [("segmentation", "0008_segments")]
 
     operations = [migrations.RunPython(create_defaults, migrations.RunPython.noop)]

@@ -26,7 +26,7 @@ def remove_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("segmentation", "0008_default_segments"),
+        ("segmentation", "0009_default_segments"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
