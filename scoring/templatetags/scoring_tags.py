@@ -18,7 +18,7 @@ def account_grade_panel(context, account):
 
 @register.filter
 def grade_class(grade):
-    return f"kam-grade kam-grade-{(grade or 'none').lower()}"
+    return f"kam-grade kam-grade-{grade or 'none'}"
 
 
 @register.inclusion_tag("scoring/_outlook.html", takes_context=True)
