@@ -6,11 +6,16 @@ SHELL := /bin/bash
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
-# Reinstalled only when pyproject.toml changes.
+# The exact versions installed, resolved from pyproject.toml by `make lock` (uv): requirements.lock for
+# production (the Dockerfile), requirements-dev.lock with the dev extra (make install, test, run, CI).
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+LOCK_OPTIONS := --python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header --quiet
+# Reinstalled only when the lock file changes.
 INSTALLED := $(VENV)/.installed-from-pyproject
 BOOTSTRAP_PYTHON := $(shell command -v python3.11 || command -v python3)
 
-.PHONY: help install run test lint format messages backup restore
+.PHONY: help install run test lint format messages lock backup restore
 
 help:
 	@echo "make run     start KAM (web, worker, beat; embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)"
@@ -18,6 +23,7 @@ help:
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make format  ruff format and ruff check --fix"
 	@echo "make messages  extract strings into the Chinese catalogue and compile it"
+	@echo "make lock    re-resolve requirements*.lock from pyproject.toml (after changing dependencies)"
 	@echo "make backup  back up the database to var/backups/ (or FILE=...)"
 	@echo "make restore FILE=...  restore a backup into the database (NEW_DATABASE=name: into a new one)"
 
@@ -25,9 +31,16 @@ $(PYTHON):
 	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "KAM needs Python 3.11 (python3.11 or python3 on PATH)"; exit 1; }
 	$(BOOTSTRAP_PYTHON) -m venv $(VENV)
 
-$(INSTALLED): pyproject.toml | $(PYTHON)
-	$(PYTHON) -m pip install --disable-pip-version-check --quiet -e '.[dev]'
+$(INSTALLED): $(DEV_LOCK) pyproject.toml | $(PYTHON)
+	$(PYTHON) -m pip install --disable-pip-version-check --quiet -r $(DEV_LOCK)
+	$(PYTHON) -m pip install --disable-pip-version-check --quiet --no-deps -e .
 	@touch $@
+
+# Run after changing dependencies in pyproject.toml, and commit both files (a test checks they agree).
+lock: | $(PYTHON)
+	test -x $(VENV)/bin/uv || $(PYTHON) -m pip install --disable-pip-version-check --quiet 'uv>=0.5,<1'
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_OPTIONS) -o $(LOCK)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev $(LOCK_OPTIONS) -o $(DEV_LOCK)
 
 install: $(INSTALLED)
 

@@ -40,6 +40,7 @@ from django.utils import timezone
 from kam.locks import advisory_lock
 
 from .models import Account, Complaint, Contact, Interaction, Order, Region, SatisfactionSurvey, Team
+from .pinyin import pinyin_keys_upsert
 from .roles import ACCOUNT_MANAGER, ADMINISTRATOR, SALES_DIRECTOR
 from .validators import CREDIT_CODE_ALPHABET, credit_code_check_character
 
@@ -59,6 +60,22 @@ ADMIN_USERNAME = "admin"
 DIRECTOR_USERNAMES = ("director", "director2")
 MANAGER_USERNAMES = ("manager", *(f"manager{n}" for n in range(2, 10)))
 DEMO_USERNAMES = (ADMIN_USERNAME, *DIRECTOR_USERNAMES, *MANAGER_USERNAMES)
+# Names people see on every page ("王芳", not "manager2"). A Chinese name is written surname first with
+# no space, so it is kept whole in first_name: get_full_name() then gives it as written.
+DEMO_NAMES = {
+    "admin": "陈静",
+    "director": "周建华",
+    "director2": "吴志强",
+    "manager": "王芳",
+    "manager2": "李娜",
+    "manager3": "张伟",
+    "manager4": "刘洋",
+    "manager5": "杨敏",
+    "manager6": "赵磊",
+    "manager7": "黄婷",
+    "manager8": "孙浩",
+    "manager9": "郑丽",
+}
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -405,12 +422,14 @@ def demo_data_seed(
     seed: int = DEFAULT_SEED,
     vacuum: bool = True,
     on_phase: Callable[[Phase], None] | None = None,
+    password: str | None = None,
 ) -> SeedResult:
     """Load the demo data once. Returns at once (``created=False``) if it is already there.
 
     Runs in one transaction under an advisory lock, so two concurrent runs cannot both load it. The
     final ``VACUUM ANALYZE`` (needed for index-only scans; autovacuum may be off) runs after the commit
-    and is skipped when the caller already holds a transaction (tests).
+    and is skipped when the caller already holds a transaction (tests). New demo users get
+    ``password`` (default ``KAM_DEMO_PASSWORD``).
     """
     if accounts < 1:
         raise ValueError("accounts must be at least 1")
@@ -437,7 +456,9 @@ def demo_data_seed(
                 cursor.execute("SET LOCAL jit = on")
         result.integrity_checks_skipped = _skip_row_triggers()
         with phase("users, regions, teams") as rows:
-            users, regions, result.new_usernames = _ensure_organisation()
+            users, regions, result.new_usernames = _ensure_organisation(
+                password or settings.KAM_DEMO_PASSWORD
+            )
             rows[0] = len(users)
         dropped_indexes = []
         if accounts >= REBUILD_INDEXES_FROM:
@@ -449,6 +470,8 @@ def demo_data_seed(
             rows[0] = len(plan.accounts)
         with phase("accounts (COPY)") as rows:
             rows[0] = _load_accounts(plan)
+        with phase("pinyin keys") as rows:
+            rows[0] = pinyin_keys_upsert((a.pk, a.name, a.short_name) for a in plan.accounts)
         with phase("contacts (COPY)") as rows:
             rows[0] = _load_contacts(rng, plan)
         with phase("account parameters") as rows:
@@ -553,7 +576,7 @@ def _skip_row_triggers() -> bool:
 # --- Users, regions and teams ----------------------------------------------------------------------
 
 
-def _ensure_organisation():
+def _ensure_organisation(password: str):
     """Create what is missing of the demo cast; never fails on a re-run, never resets a password."""
     User = get_user_model()
     groups = {
@@ -561,11 +584,16 @@ def _ensure_organisation():
         for name in (ACCOUNT_MANAGER, SALES_DIRECTOR, ADMINISTRATOR)
     }
     # One hash for all: they share the printed password, and hashing is deliberately slow.
-    password = make_password(settings.KAM_DEMO_PASSWORD)
+    password = make_password(password)
     users, new_usernames = {}, []
     for username in DEMO_USERNAMES:
         user, created = User.objects.get_or_create(
-            username=username, defaults={"password": password, "email": f"{username}@kam.example"}
+            username=username,
+            defaults={
+                "password": password,
+                "email": f"{username}@kam.example",
+                "first_name": DEMO_NAMES[username],
+            },
         )
         if created:
             new_usernames.append(username)
@@ -1122,9 +1150,12 @@ def _generate_interactions(plan: AccountPlan) -> int:
                        LEAST(x.occurred_at + make_interval(mins => 5 + floor(x.u_outcome * 240)::int),
                              %(now)s)
                 FROM (
+                    -- A history ends now: an office-hours time later today moves to the day before.
                     SELECT y.*,
-                           (y.day + make_interval(mins => 510 + floor(y.u_time * 540)::int))
-                               AT TIME ZONE %(tz)s AS occurred_at
+                           CASE WHEN y.at > %(now)s THEN y.at - interval '1 day' ELSE y.at END AS occurred_at
+                    FROM (SELECT z.*,
+                                 (z.day + make_interval(mins => 510 + floor(z.u_time * 540)::int))
+                                     AT TIME ZONE %(tz)s AS at
                     FROM (
                         SELECT p.account_id, p.owner_id,
                                (p.interaction_from
@@ -1137,7 +1168,7 @@ def _generate_interactions(plan: AccountPlan) -> int:
                         FROM demo_profile AS p
                         CROSS JOIN LATERAL generate_series(1, p.interaction_count)
                         OFFSET 0
-                    ) AS y
+                    ) AS z) AS y
                 ) AS x
                 RETURNING id, account_id
             ),

@@ -7,8 +7,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import ExpressionWrapper, F, Func, Q
-from django.db.models.functions import Extract, Upper
+from django.db.models import ExpressionWrapper, F, Func, Q, Value
+from django.db.models.functions import Concat, Extract, Upper
 from django.utils.translation import gettext_lazy as _
 
 from kam.limits import BIRTHDAY, PAST_EVENT, PLANNED, bounded_text
@@ -225,6 +225,14 @@ class Account(models.Model):
     def __str__(self):
         return self.short_name or self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"name", "short_name"} & set(update_fields):
+            from .pinyin import pinyin_keys_upsert
+
+            pinyin_keys_upsert([self])
+
     def clean(self):
         super().clean()
         self.credit_code = normalise_credit_code(self.credit_code)
@@ -244,6 +252,33 @@ class Account(models.Model):
                     break
                 seen.add(ancestor.pk)
                 ancestor = ancestor.parent
+
+
+class AccountNameKey(models.Model):
+    """Pinyin keys of an account's names for sorting and search (accounts/pinyin.py). Derived from the
+    names, rewritten whenever they change; never edited."""
+
+    account = models.OneToOneField(
+        Account,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="name_key",
+        verbose_name=_("account"),
+    )
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=400)
+    pinyin_search = models.CharField(_("pinyin and initials"), max_length=1000)
+
+    class Meta:
+        verbose_name = _("account name key")
+        verbose_name_plural = _("account name keys")
+        indexes = [
+            # "Name A–Z" walks this index and stops after a page.
+            models.Index(fields=["name_pinyin", "account"], name="account_name_pinyin"),
+            GinIndex(Func("pinyin_search", function="kam_bigrams"), name="account_pinyin_bigrams"),
+        ]
+
+    def __str__(self):
+        return self.name_pinyin
 
 
 class Contact(models.Model):
@@ -336,6 +371,18 @@ class Contact(models.Model):
             ),
         ]
         indexes = [
+            # The account list's one search box also finds contacts by name, mobile or e-mail.
+            GinIndex(
+                Func(
+                    Upper(
+                        Concat(
+                            "name", Value(" "), "phone", Value(" "), "email", output_field=models.TextField()
+                        )
+                    ),
+                    function="kam_bigrams",
+                ),
+                name="contact_search_bigrams",
+            ),
             # Birthdays of a week (care events, service_tiers): month * 100 + day, one index range.
             models.Index(
                 ExpressionWrapper(

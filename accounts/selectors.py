@@ -15,9 +15,11 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .filters import SORTS, AccountFilter
-from .models import Account, Complaint, ComplaintStatusChange, Interaction, Order, SatisfactionSurvey
+from .models import Account, Complaint, ComplaintStatusChange, Contact, Interaction, Order, SatisfactionSurvey
+from .search import contact_search
 
 TIMELINE_LENGTH = 50
+CONTACT_HITS = 10
 RECENT_ORDERS = 10
 # How long list figures that need a pass over every visible account may be reused. Short enough
 # that a change shows within a minute; long enough that paging and filtering stay fast at 100k.
@@ -74,6 +76,56 @@ def account_list(*, user, data=None) -> tuple[AccountFilter, QuerySet]:
     accounts = Account.objects.visible_to(user).select_related("owner", "region").order_by(*SORTS["name"])
     filterset = AccountFilter(data or None, queryset=accounts, user=user)
     return filterset, filterset.qs
+
+
+def account_list_figures(*, account_ids: list[int]) -> dict[int, dict]:
+    """Grade, 12-month revenue (of the latest grading), last visit and next revisit of a page of
+    accounts already checked visible: two statements whatever the page size."""
+    from scoring.models import GradeSnapshot
+    from service_tiers.selectors import plans_by_account
+
+    plans = plans_by_account(account_ids=account_ids)
+    revenue = dict(
+        GradeSnapshot.objects.filter(account_id__in=account_ids)
+        .order_by("account_id", "-period")
+        .distinct("account_id")
+        .values_list("account_id", "order_volume")
+    )
+    return {
+        pk: {
+            "grade": plans.get(pk, {}).get("grade"),
+            "revenue": revenue.get(pk),
+            "last_visit_on": plans.get(pk, {}).get("last_visit_on"),
+            "revisit_due_on": plans.get(pk, {}).get("revisit_due_on"),
+        }
+        for pk in account_ids
+    }
+
+
+def with_list_figures(accounts, *, chunk: int):
+    """The accounts of an export, each with its list figures, fetched a chunk at a time."""
+    batch = []
+    for account in accounts:
+        batch.append(account)
+        if len(batch) == chunk:
+            yield from _attach_figures(batch)
+            batch = []
+    yield from _attach_figures(batch)
+
+
+def _attach_figures(batch):
+    figures = account_list_figures(account_ids=[account.pk for account in batch]) if batch else {}
+    for account in batch:
+        account.figures = figures[account.pk]
+        yield account
+
+
+def contact_hits(*, user, query: str) -> list[Contact]:
+    """The contacts the list's search box also finds (name, mobile, e-mail), with their account."""
+    if not query or not query.strip():
+        return []
+    contacts = Contact.objects.visible_to(user).select_related("account")
+    return list(contact_search(contacts, query).order_by("name", "pk")[:CONTACT_HITS])
 
 
 def account_list_page(*, user, filterset: AccountFilter, accounts: QuerySet, number, per_page: int):

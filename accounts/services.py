@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kam.conflicts import lock_for_edit
+from kam.limits import MAX_LIST_ITEMS
 
 from .models import Account, Complaint, ComplaintStatusChange, Contact, Interaction, SatisfactionSurvey, Team
 from .roles import is_administrator, is_sales_director
@@ -47,6 +48,8 @@ def validate_occurred_at(value: datetime) -> None:
 
 def _validate_contacts(*, account: Account, contacts: Iterable[Contact]) -> list[Contact]:
     contacts = list(contacts)
+    if len(contacts) > MAX_LIST_ITEMS:
+        raise ValidationError({"contacts": _("Choose at most %(limit)d items.") % {"limit": MAX_LIST_ITEMS}})
     if any(contact.account_id != account.pk for contact in contacts):
         raise ValidationError(
             {"contacts": _("A contact of another account cannot take part in this interaction.")}
@@ -327,7 +330,11 @@ def account_update(*, actor, account: Account, expected_version: str | None = No
     if not allowed:
         raise PermissionDenied
     _refuse_fields(fields=fields, allowed=allowed)
-    return _apply_account_fields(actor=actor, account=account, fields=fields)
+    before = (account.status, account.owner_id)
+    account = _apply_account_fields(actor=actor, account=account, fields=fields)
+    if (account.status, account.owner_id) != before:  # served, lost, blacklisted, or who is responsible
+        _alerts_follow(account.pk)
+    return account
 
 
 # --- Contacts ------------------------------------------------------------------------------------------
@@ -430,4 +437,5 @@ def survey_record(
     )  # fmt: skip
     survey.full_clean()
     survey.save()
+    _alerts_follow(survey.account_id)  # a low score opens, a new survey may close
     return survey

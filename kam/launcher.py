@@ -7,7 +7,13 @@
 3. Start the web server, a Celery worker and Celery beat, each in its own process group, with their
    output prefixed by their name; print the URL and the demo logins once the web server answers.
 4. On Ctrl-C, SIGTERM or SIGHUP: SIGTERM every child's process group, SIGKILL what is left after
-   a timeout, then stop the embedded servers. If a child dies on its own, do the same and exit 1.
+   a timeout, then stop the embedded servers. A worker or beat that dies on its own is started again
+   (after 1, 2, 4 … up to 60 s); if the web server dies, everything stops and the exit code is 1.
+5. Nothing outlives the launcher, even killed with SIGKILL: every child gets SIGTERM when the
+   launcher dies (Linux's parent-death signal), and a guardian process in its own session, reading a
+   pipe only the launcher writes to, stops every recorded process group and embedded server when the
+   pipe closes. What the launcher started is recorded in ``var/launcher.json``; a ``make run`` that
+   finds the record of a dead launcher stops its survivors first.
 
 Django settings are never loaded here: without the URLs they would start embedded servers of their
 own, tied to this process's lifetime rather than to the children that use them.
@@ -16,6 +22,7 @@ own, tied to this process's lifetime rather than to the children that use them.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -39,6 +46,9 @@ DEMO_USERS = [
     ("manager", "Account manager: accounts they own or whose team they are on"),
 ]
 STOP_TIMEOUT_SECONDS = 20  # a Celery warm shutdown lets running tasks finish; beyond this, SIGKILL
+RESTARTED = ("worker", "beat")  # started again when they die; the web server dying stops everything
+RESTART_DELAYS = (1, 2, 4, 8, 15, 30, 60)  # seconds, one step further at each crash in a row
+STABLE_SECONDS = 60  # a child that ran this long before dying starts again at the first delay
 READY_TIMEOUT_SECONDS = 120
 POLL_SECONDS = 0.5
 HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -77,6 +87,9 @@ def say(message: str) -> None:
 class Child:
     name: str
     process: subprocess.Popen
+    args: list[str] | None = None
+    env: dict[str, str] | None = None
+    started: float = 0.0
 
     @property
     def pid(self) -> int:
@@ -91,6 +104,15 @@ def _relay_output(name: str, stream) -> None:
     stream.close()
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the launcher dies, however it dies (Linux only)."""
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+
+
 def spawn(name: str, args: list[str], env: dict[str, str]) -> Child:
     """Start a child in its own process group, so Ctrl-C reaches only the launcher, which then
     stops the child and everything it forked (Celery's pool processes) as a group."""
@@ -102,9 +124,134 @@ def spawn(name: str, args: list[str], env: dict[str, str]) -> Child:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         process_group=0,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, before exec
     )
     threading.Thread(target=_relay_output, args=(name, process.stdout), daemon=True).start()
-    return Child(name=name, process=process)
+    child = Child(name=name, process=process, args=args, env=env, started=time.monotonic())
+    _record.add(child)
+    return child
+
+
+# --- What the launcher started, for the guardian and for the next make run ----------------------------
+
+
+class _Record:
+    """``var/launcher.json``: this launcher's pid and the process groups of its children."""
+
+    def __init__(self):
+        self.path: Path | None = None
+        self.groups: set[int] = set()
+
+    def open(self, path: Path) -> None:
+        self.path = path
+        self._write()
+
+    def add(self, child: Child) -> None:
+        self.groups.add(child.pid)
+        self._write()
+
+    def _write(self) -> None:
+        if self.path is None:
+            return
+        import psutil
+
+        me = psutil.Process()
+        state = {"launcher": me.pid, "started": me.create_time(), "groups": sorted(self.groups)}
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state))
+        temporary.replace(self.path)
+
+    def close(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+
+
+_record = _Record()
+
+
+def state_path() -> Path:
+    return embedded.var_dir() / "launcher.json"
+
+
+def _launcher_alive(state: dict) -> bool:
+    import psutil
+
+    try:
+        process = psutil.Process(state["launcher"])
+        return abs(process.create_time() - state["started"]) < 1 and "kam.launcher" in " ".join(
+            process.cmdline()
+        )
+    except (psutil.Error, KeyError):
+        return False
+
+
+def stop_recorded(path: Path, timeout: float = STOP_TIMEOUT_SECONDS) -> int:
+    """Stop every process group and embedded server a launcher recorded in ``path``; return how many
+    processes were stopped. Used by the guardian when its launcher is gone, and by the next launcher."""
+    import psutil
+
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return 0
+    groups = set(state.get("groups", []))
+    members = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error, OSError):
+            if os.getpgid(process.pid) in groups and process.pid != os.getpid():
+                members.append(process)
+    for process in members:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+    _gone, alive = psutil.wait_procs(members, timeout=timeout)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    stopped = len(members) + len(embedded.sweep_servers())
+    path.unlink(missing_ok=True)
+    return stopped
+
+
+def stop_survivors() -> None:
+    """A launcher that was killed (SIGKILL, with its guardian) may have left its children and servers
+    running: stop them. A launcher still running is another make run: refuse."""
+    path = state_path()
+    if not path.exists():
+        return
+    try:
+        state = json.loads(path.read_text())
+    except ValueError:
+        state = {}
+    if _launcher_alive(state):
+        raise LaunchError(
+            f"KAM is already running from this folder (launcher pid {state['launcher']}); stop it first"
+        )
+    stopped = stop_recorded(path)
+    if stopped:
+        say(f"stopped {stopped} process(es) left running by an earlier make run that was killed")
+
+
+def start_guardian() -> subprocess.Popen:
+    """A process in its own session that outlives a SIGKILL of the launcher: it reads a pipe that only
+    the launcher holds open, and when the pipe closes with the launcher's record still there, it stops
+    everything recorded."""
+    return subprocess.Popen(  # noqa: S603 - our own module
+        [sys.executable, "-m", "kam.launcher", "--guard", str(state_path())],
+        cwd=PROJECT_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def guard(path: Path) -> int:
+    for signum in HANDLED_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    sys.stdin.buffer.read()  # returns when the launcher closes the pipe, or dies
+    stop_recorded(path)
+    return 0
 
 
 def _signal_group(child: Child, signum: int) -> None:
@@ -183,6 +330,19 @@ def reap_when_done(pid: int) -> None:
     threading.Thread(target=wait, daemon=True).start()
 
 
+def reap_adopted(children: list[Child]) -> None:
+    """Collect adopted processes that have exited (the pool processes of a crashed worker), leaving our
+    own children to Popen, which needs their exit codes."""
+    import psutil
+
+    own = {child.pid for child in children}
+    with contextlib.suppress(psutil.Error):
+        for process in psutil.Process().children():
+            with contextlib.suppress(psutil.Error, ChildProcessError):
+                if process.pid not in own and process.status() == psutil.STATUS_ZOMBIE:
+                    os.waitpid(process.pid, os.WNOHANG)
+
+
 def reap_orphans() -> None:
     """Collect anything else adopted that has exited (a Celery pool process that outlived its worker)."""
     with contextlib.suppress(ChildProcessError):
@@ -232,8 +392,13 @@ def launch(children: list[Child]) -> None:
         )
 
     env = dict(os.environ, DJANGO_SETTINGS_MODULE=SETTINGS_MODULE, PYTHONUNBUFFERED="1")
+    # The digest's links lead where this KAM answers (PORT=8001 make run), unless set on purpose.
+    env.setdefault("KAM_SITE_URL", url.rstrip("/"))
     python = sys.executable
     with signals_deferred():  # a server half-started by an interrupted call could not be stopped
+        stop_survivors()
+        state_path().parent.mkdir(parents=True, exist_ok=True)
+        _record.open(state_path())
         start_data_stores(env)
         for pid in embedded.embedded_server_pids():
             reap_when_done(pid)
@@ -264,21 +429,43 @@ def shut_down(children: list[Child]) -> None:
     if embedded.embedded_server_pids():
         say("stopping embedded Redis and PostgreSQL ...")
     embedded.stop_embedded_servers()
+    if _record.path is not None:
+        # A server restarted under us (a new postmaster pid) is not the one pgserver knows: stop it too.
+        embedded.sweep_servers()
+    _record.close()
     reap_orphans()
     say("stopped.")
 
 
 def supervise(children: list[Child], ready_url: str, url: str, password: str) -> None:
-    """Watch the children until a signal arrives or one of them exits."""
+    """Watch the children until a signal arrives or the web server exits; start a dead worker or beat
+    again after a delay that grows with each crash in a row."""
     started = time.monotonic()
     announced = False
+    crashes: dict[str, int] = {}
+    restart_at: dict[str, float] = {}
     while True:
-        for child in children:
+        for index, child in enumerate(children):
             returncode = child.process.poll()
-            if returncode is not None:
+            if returncode is None:
+                continue
+            if child.name not in RESTARTED:
                 raise LaunchError(
                     f"{child.name} exited unexpectedly with code {returncode}; stopping everything"
                 )
+            if child.name not in restart_at:
+                _signal_group(child, signal.SIGKILL)  # its pool processes go with it
+                if time.monotonic() - child.started > STABLE_SECONDS:
+                    crashes[child.name] = 0
+                delay = RESTART_DELAYS[min(crashes.get(child.name, 0), len(RESTART_DELAYS) - 1)]
+                crashes[child.name] = crashes.get(child.name, 0) + 1
+                restart_at[child.name] = time.monotonic() + delay
+                say(f"{child.name} exited unexpectedly with code {returncode}; restarting it in {delay} s")
+            elif time.monotonic() >= restart_at[child.name]:
+                del restart_at[child.name]
+                children[index] = spawn(child.name, child.args, child.env)
+                say(f"{child.name} restarted")
+        reap_adopted(children)
         if not announced:
             if web_answers(ready_url):
                 print_banner(url, password)
@@ -315,7 +502,10 @@ def signals_deferred():
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--guard"]:
+        return guard(Path(sys.argv[2]))
     become_subreaper()
+    guardian = start_guardian()
     for signum in HANDLED_SIGNALS:
         signal.signal(signum, _on_signal)
     children: list[Child] = []
@@ -332,6 +522,9 @@ def main() -> int:
         _write(traceback.format_exc())
     finally:
         shut_down(children)
+        guardian.stdin.close()  # the record is gone: the guardian finds nothing to stop and exits
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            guardian.wait(timeout=10)
     return exit_code
 
 

@@ -22,3 +22,26 @@ class CreateToken(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+class ScheduledRun(models.Model):
+    """One scheduled firing of a periodic task, claimed before it does its work (kam/schedule.py).
+
+    Exactly one Celery beat may run; a second one (another pidfile, another host) fires every task
+    again. The unique (task, slot) lets the first firing run and the others return at once, counted
+    in ``duplicates`` (shown in admin) and logged, so the mistake is visible and harmless.
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    slot = models.CharField(_("slot"), max_length=40, help_text=_("The period this firing is for."))
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    duplicates = models.PositiveIntegerField(_("duplicate firings skipped"), default=0)
+
+    class Meta:
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["task", "slot"], name="scheduled_run_once_per_slot")]
+
+    def __str__(self):
+        return f"{self.task} · {self.slot}"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.admin import VisibleToUserAdmin
+from kam.queue import QueueUnavailable, enqueue_on_commit, queue_check
 from kam.visibility import VisibleAdminMixin
 
 from . import selectors, services
@@ -31,10 +32,18 @@ from .models import (
 from .tasks import regrade
 
 
-def regrade_now(request) -> RegradeRun:
-    """Queue a re-grade of the current month; the task starts once the request's transaction commits."""
+def regrade_now(request) -> RegradeRun | None:
+    """Queue a re-grade of the current month; the task starts once the request's transaction commits.
+    Without a task queue, say so at once and create no run (it would wait for ever)."""
+    try:
+        queue_check()
+    except QueueUnavailable as error:
+        messages.error(request, str(error))
+        return None
     run = services.regrade_run_create(trigger=RegradeRun.Trigger.MANUAL, actor=request.user)
-    regrade.delay_on_commit(run.pk)
+    enqueue_on_commit(
+        regrade, run.pk, on_failure=lambda error: services.regrade_run_fail(run=run, error=repr(error))
+    )
     messages.success(
         request,
         gettext("Re-grade of %(period)s queued (run %(run)s); see Re-grade runs for its progress.")
@@ -216,7 +225,13 @@ class ScoringModelAdmin(VisibleAdminMixin, admin.ModelAdmin):
         model = get_object_or_404(ScoringModel, pk=pk)
         if not self.has_add_permission(request):
             raise PermissionDenied
-        copy = services.scoring_model_copy_to_draft(actor=request.user, scoring_model=model)
+        # The copy is named by the admin: a name like "Copy of …" would show on every account page long
+        # after its weights changed.
+        name = request.POST.get("name", "").strip()
+        if not name:
+            messages.error(request, gettext("Give the new draft a name (what it is for, not its weights)."))
+            return HttpResponseRedirect(self._change_url(model))
+        copy = services.scoring_model_copy_to_draft(actor=request.user, scoring_model=model, name=name[:100])
         messages.success(request, gettext("Copied to the new draft “%(name)s”.") % {"name": copy.name})
         return HttpResponseRedirect(self._change_url(copy))
 

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -430,6 +431,39 @@ def regrade_run_create(*, period=None, trigger: str, actor=None) -> RegradeRun:
     return RegradeRun.objects.create(
         period=period_normalise(period), trigger=trigger, triggered_by=actor, status=RegradeRun.Status.PENDING
     )
+
+
+def regrade_run_fail(*, run: RegradeRun, error: str) -> None:
+    """A run that will never start or finish (its task could not be queued, its worker died)."""
+    RegradeRun.objects.filter(
+        pk=run.pk, status__in=[RegradeRun.Status.PENDING, RegradeRun.Status.RUNNING]
+    ).update(status=RegradeRun.Status.FAILED, finished_at=timezone.now(), error=error[:2000])
+
+
+def regrade_runs_abandoned_fail(*, now: datetime.datetime | None = None) -> int:
+    """Mark failed the re-grade runs no worker is doing or will do (the watchdog, kam/tasks.py).
+
+    A run that is doing its work holds its period's lock, so a run whose period lock is free is not
+    being done now; it is abandoned when it was queued longer ago than ``KAM_RUN_ABANDONED_SECONDS``
+    (the broker would have redelivered it, and the hard time limit ended any delivery). A run marked
+    failed and then delivered after all still runs: the re-grade is idempotent."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.KAM_RUN_ABANDONED_SECONDS)
+    candidates = RegradeRun.objects.filter(
+        status__in=[RegradeRun.Status.PENDING, RegradeRun.Status.RUNNING], created_at__lt=cutoff
+    )
+    failed = 0
+    for period in candidates.values_list("period", flat=True).distinct():  # a few periods at most
+        with advisory_lock(f"regrade:{period.isoformat()}", wait=False) as free:
+            if free:
+                failed += candidates.filter(period=period).update(
+                    status=RegradeRun.Status.FAILED,
+                    finished_at=now,
+                    error="abandoned: no worker finished this run (worker lost, or the task never arrived)",
+                )
+    if failed:
+        logger.warning("Marked %s abandoned re-grade run(s) failed", failed)
+    return failed
 
 
 def regrade_period(

@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Func, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from scoring.models import GradeOverride, GradeSnapshot, RegradeRun
@@ -110,8 +110,11 @@ def cube_refresh() -> CubeRefresh:
         )
         for table in tables:
             cursor.execute(f"ANALYZE {table}")
+    from accounts.models import Account
+
     CubeRefresh.objects.all().delete()
     return CubeRefresh.objects.create(
+        accounts_updated_until=Account.objects.aggregate(until=Max("updated_at"))["until"],
         refreshed_at=started,
         seconds=Decimal(f"{time.perf_counter() - clock:.3f}"),
         overridden_snapshots=_overridden_snapshots(),
@@ -122,9 +125,18 @@ def _overridden_snapshots() -> int:
     return GradeSnapshot.objects.filter(override__isnull=False).count()  # a partial index counts them
 
 
+def built_at():
+    """When the aggregates in use were built (shown on the dashboard: "as of"), or None."""
+    return CubeRefresh.objects.order_by("-refreshed_at").values_list("refreshed_at", flat=True).first()
+
+
 def cube_fresh() -> bool:
-    """Built, and no snapshot changed since: no re-grade finished, no grade override set or revoked, and
-    no override expired by the nightly job (it changes the count of overridden snapshots). One query."""
+    """Built, and nothing it covers changed since its recorded build time: no re-grade finished, no grade
+    override set or revoked, no override expired by the nightly job (it changes the count of overridden
+    snapshots) and no account edited (an account moved to another owner, region or industry moves it to
+    another cell, which equal counts per cell would not show). One query."""
+    from accounts.models import Account
+
     after = OuterRef("refreshed_at")
     overridden = GradeSnapshot.objects.filter(override__isnull=False).order_by()
     refresh = (
@@ -133,6 +145,7 @@ def cube_fresh() -> bool:
             newer_override=Exists(
                 GradeOverride.objects.filter(Q(created_at__gt=after) | Q(revoked_at__gt=after))
             ),
+            newer_account=Exists(Account.objects.filter(updated_at__gt=OuterRef("accounts_updated_until"))),
             overridden_now=Subquery(overridden.values(count=Func("pk", function="COUNT"))),
         )
         .order_by("-refreshed_at")
@@ -142,6 +155,7 @@ def cube_fresh() -> bool:
         refresh is not None
         and not refresh.newer_run
         and not refresh.newer_override
+        and not refresh.newer_account
         and refresh.overridden_now == refresh.overridden_snapshots
     )
 

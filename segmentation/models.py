@@ -182,6 +182,9 @@ class CubeRefresh(models.Model):
     # How many snapshots carried an override at the refresh: the nightly expiry of overrides changes
     # snapshots without a timestamp, and changes this count.
     overridden_snapshots = models.IntegerField(_("snapshots with an override"), default=0)
+    # The latest account edit the build read: an account edited since (moved to another owner, region or
+    # industry, i.e. another cell) makes the aggregates stale, whatever the counts per cell.
+    accounts_updated_until = models.DateTimeField(_("accounts edited until"), null=True)
 
     class Meta:
         verbose_name = _("aggregate refresh")

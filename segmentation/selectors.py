@@ -453,14 +453,21 @@ def grade_trend(*, accounts: QuerySet, filters: DashboardFilters, cells=None) ->
             .order_by()
         )
     figures = {(row["period"], row["grade"]): row for row in rows}
+    graded = {period for period, _grade in figures}
+    # A month before the first grading has no figures at all: None (no value), not zero accounts.
     return [
         {
             "period": period,
+            "graded": period in graded,
             "grades": [
                 {
                     "grade": grade,
-                    "accounts": figures.get((period, grade), {}).get("accounts", 0),
-                    "revenue": _money(figures.get((period, grade), {}).get("revenue")),
+                    "accounts": figures.get((period, grade), {}).get("accounts", 0)
+                    if period in graded
+                    else None,
+                    "revenue": _money(figures.get((period, grade), {}).get("revenue"))
+                    if period in graded
+                    else None,
                 }
                 for grade in GRADES
             ],

@@ -5,6 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.cache import cache
 
+from kam.schedule import day_slot, once_per_slot
+
 from .cube import cube_refresh
 
 # Set while a rebuild is queued and not started (see receivers.py); it expires in case the task is lost,
@@ -13,8 +15,9 @@ REFRESH_QUEUED_KEY = "segmentation:cube-refresh-queued"
 REFRESH_QUEUED_SECONDS = 60 * 60
 
 
-@shared_task(name="segmentation.tasks.dashboard_cube_refresh")
-def dashboard_cube_refresh() -> dict:
+@shared_task(name="segmentation.tasks.dashboard_cube_refresh", bind=True)
+@once_per_slot(day_slot)  # the nightly rebuild once; a rebuild queued after a re-grade always runs
+def dashboard_cube_refresh(self) -> dict:
     """Rebuild the dashboard's aggregate tables (after the re-grade, and nightly for new orders)."""
     cache.delete(REFRESH_QUEUED_KEY)  # from now on, a new re-grade needs a new rebuild
     refresh = cube_refresh()

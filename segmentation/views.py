@@ -23,7 +23,7 @@ from accounts.selectors import account_owners
 from kam.exports import export_filename, export_response
 from kam.replica import replica_reads
 
-from . import exports, selectors, services
+from . import cube, exports, selectors, services
 from .forms import CellForm, DashboardFilterForm, KpiTargetForm
 from .models import KpiTarget
 
@@ -90,6 +90,8 @@ def dashboard(request):
         ],
         "grade_trend": selectors.grade_trend(accounts=accounts, filters=filters, cells=cells),
         "from_aggregates": cells is not None,
+        # The cube answers as of its build; the page says so (what it does not cover is computed live).
+        "aggregates_built_at": cube.built_at() if cells is not None else None,
         "monthly": monthly,
         "quarterly": selectors.quarterly_revenue(monthly),
         "risks": _lazy_section(request, "risks", accounts, filters) if section == "risks" else "later",

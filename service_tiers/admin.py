@@ -102,18 +102,22 @@ class AlertAdmin(VisibleToUserAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Run the daily alert check now (all accounts)"))
+    @admin.action(description=_("Run the daily alert check now and send today's digests"))
     def run_alerts_now(self, request, queryset):
         from accounts.roles import is_administrator
 
         if not is_administrator(request.user):
             self.message_user(request, _("Only an administrator can run the alert check."), messages.ERROR)
             return
-        run = alerts_run(trigger=AlertRun.Trigger.MANUAL, send_digests=False)
+        # Digests go out once per user and day (AlertDigest): running it again sends nothing twice.
+        run = alerts_run(trigger=AlertRun.Trigger.MANUAL, send_digests=True)
         self.message_user(
             request,
-            _("Alert check done: %(opened)s opened, %(closed)s closed, %(open)s open.")
-            % {"opened": run.opened, "closed": run.closed, "open": run.still_open},
+            _(
+                "Alert check done: %(opened)s opened, %(closed)s closed, %(open)s open; "
+                "%(sent)s digest(s) sent."
+            )
+            % {"opened": run.opened, "closed": run.closed, "open": run.still_open, "sent": run.digests_sent},
             messages.SUCCESS,
         )
 

@@ -104,6 +104,15 @@ def _grade_change(account: Account, all_tiers: dict) -> PlanChange | None:
     )
 
 
+def plans_by_account(*, account_ids: list[int], today: date | None = None) -> dict[int, dict]:
+    """Grade, last visit and next revisit of a page of accounts the caller may see (one statement,
+    the same plan as My day and the account page)."""
+    if not account_ids:
+        return {}
+    sql, params = plan_sql(list(account_ids), today=today or timezone.localdate())
+    return {row["account_id"]: row for row in _rows(sql, params)}
+
+
 def account_service_plan(*, account: Account, today: date | None = None) -> dict:
     """The service plan of an account the caller has already checked the user may see."""
     today = today or timezone.localdate()
@@ -319,6 +328,55 @@ def alerts_for(
     return alerts.filter(status=status).annotate(
         read_flag=Exists(AlertRead.objects.filter(alert=OuterRef("pk"), user_id=user.pk))
     )
+
+
+def alert_groups(*, user, alerts: list) -> list[dict]:
+    """My day's alerts grouped by cause, most urgent cause first: the count of every open alert of the
+    cause (one query) with the first few of them (those My day already picked)."""
+    from django.db.models import Count
+
+    counts = dict(alerts_for(user=user).order_by().values_list("rule").annotate(n=Count("pk")))
+    labels = dict(Alert.Rule.choices)
+    return [
+        {
+            "rule": rule,
+            "label": labels[rule],
+            "count": counts[rule],
+            "alerts": [alert for alert in alerts if alert.rule == rule],
+        }
+        for rule in ALERT_URGENCY
+        if counts.get(rule)
+    ]
+
+
+# Most urgent first: a complaint past its deadline or an unpaid invoice costs the customer now; a
+# visit due can wait a day.
+ALERT_URGENCY = [
+    Alert.Rule.COMPLAINT_OVERDUE,
+    Alert.Rule.INVOICE_OVERDUE,
+    Alert.Rule.GRADE_FELL,
+    Alert.Rule.SCORE_DROPPED,
+    Alert.Rule.LOW_SATISFACTION,
+    Alert.Rule.REVISIT_OVERDUE,
+    Alert.Rule.NO_CONTACT,
+]
+
+
+def alert_list(*, user, status: str, rule: str = "", responsible=None) -> QuerySet:
+    """The alerts page: unread first, then the most urgent cause, then the newest."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    alerts = alerts_for(user=user, status=status).select_related("account", "responsible")
+    if rule:
+        alerts = alerts.filter(rule=rule)
+    if responsible is not None:
+        alerts = alerts.filter(responsible=responsible)
+    urgency = Case(
+        *(When(rule=key, then=Value(rank)) for rank, key in enumerate(ALERT_URGENCY)),
+        default=Value(len(ALERT_URGENCY)),
+        output_field=IntegerField(),
+    )
+    return alerts.alias(urgency=urgency).order_by("read_flag", "urgency", "-opened_at", "-pk")
 
 
 UNREAD_COUNT_SECONDS = 30

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -67,9 +67,24 @@ def complaint_deadline_fix(*, complaint: Complaint, now: datetime | None = None)
 # --- Alerts -----------------------------------------------------------------------------------------
 
 
+def alert_runs_abandoned_fail(*, now: datetime | None = None) -> int:
+    """Mark failed the alert runs that never finished and never will: started longer ago than the hard
+    task time limit, which ends any run still going (the next run and the watchdog call this)."""
+    now = now or timezone.now()
+    failed = AlertRun.objects.filter(
+        finished_at__isnull=True,
+        error="",
+        started_at__lt=now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT),
+    ).update(finished_at=now, error="abandoned: the run stopped before it finished (worker lost)")
+    if failed:
+        logger.warning("Marked %s abandoned alert run(s) failed", failed)
+    return failed
+
+
 def alerts_run(*, trigger: str, now: datetime | None = None, send_digests: bool = True) -> AlertRun:
     """The daily run: every rule over every account, then one e-mail digest per user. Idempotent."""
     now = now or timezone.now()
+    alert_runs_abandoned_fail()
     run = AlertRun.objects.create(trigger=trigger, started_at=timezone.now())
     try:
         counts = alerts_sync(now=now)

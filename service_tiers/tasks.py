@@ -5,6 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.cache import cache
 
+from kam.schedule import day_slot, once_per_slot
+
 from .models import AlertRun
 from .services import alerts_run
 
@@ -13,8 +15,9 @@ ALERTS_QUEUED_KEY = "service-tiers:alerts-after-regrade-queued"
 ALERTS_QUEUED_SECONDS = 60 * 60
 
 
-@shared_task(name="service_tiers.tasks.daily_alerts", acks_late=True)
-def daily_alerts(trigger: str = AlertRun.Trigger.SCHEDULE, send_digests: bool = True) -> dict:
+@shared_task(name="service_tiers.tasks.daily_alerts", bind=True, acks_late=True)
+@once_per_slot(day_slot)  # beat's daily firing once; a run queued after a re-grade always runs
+def daily_alerts(self, trigger: str = AlertRun.Trigger.SCHEDULE, send_digests: bool = True) -> dict:
     """Every rule over every account, then the e-mail digests (08:00 Asia/Shanghai by
     django-celery-beat; after a re-grade without them). Safe to deliver twice: alerts are de-duplicated
     and digests sent once a day."""

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Account
+from accounts.selectors import account_owner_choices
 from kam.periods import current_period, parse_period
 
 from . import selectors, services
@@ -24,6 +25,7 @@ PAGE_SIZE = 25
 def my_day(request):
     # No write here: alerts follow every write (services.alerts_follow) and the daily run.
     context = selectors.my_day(user=request.user)
+    context["alert_groups"] = selectors.alert_groups(user=request.user, alerts=context["alerts"])
     return TemplateResponse(request, "service_tiers/my_day.html", context)
 
 
@@ -34,14 +36,31 @@ def alert_list(request):
     status = request.GET.get("status", Alert.Status.OPEN)
     if status not in Alert.Status.values:
         status = Alert.Status.OPEN
-    alerts = (
-        selectors.alerts_for(user=request.user, status=status)
-        .select_related("account", "responsible")
-        .order_by("read_flag", "due_on", "pk")
+    rule = request.GET.get("rule", "")
+    rule = rule if rule in Alert.Rule.values else ""
+    managers = account_owner_choices(user=request.user)
+    responsible = (
+        managers.filter(pk=request.GET.get("manager")).first()
+        if request.GET.get("manager", "").isdigit()
+        else None
     )
+    alerts = selectors.alert_list(user=request.user, status=status, rule=rule, responsible=responsible)
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return TemplateResponse(
-        request, "service_tiers/alert_list.html", {"page": page, "status": status, "statuses": Alert.Status}
+        request,
+        "service_tiers/alert_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Alert.Status,
+            "rules": Alert.Rule.choices,
+            "rule": rule,
+            "managers": managers,
+            "responsible": responsible,
+            "querystring": query.urlencode(),
+        },
     )
 
 

@@ -6,8 +6,12 @@ director of North, an administrator, and one account per manager.
 
 import importlib
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,6 +127,34 @@ def database_url_for_subprocesses() -> str:
     return f"postgres://{credentials}@{host}{port}/{database['NAME']}"
 
 
+def celery_worker_start(queue: str, *, pool: tuple[str, ...] = ("--pool", "solo"), env: dict | None = None):
+    """A real Celery worker process for ``queue`` against the test database (see celery_worker_queue)."""
+    worker_env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocesses(),
+        "REDIS_URL": django_settings.REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "kam.settings.test",
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "celery", "-A", "kam", "worker", "-Q", queue, "-n", f"{queue}@%h"]
+    command += [*pool, "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return subprocess.Popen(
+        command,
+        cwd=Path(__file__).resolve().parent.parent,
+        env=worker_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # a test may kill the worker and its pool as a group
+    )
+
+
+def celery_worker_stop(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.terminate()
+    output = worker.communicate(timeout=30)[0].decode(errors="replace")
+    print(f"--- Celery worker output ---\n{output}")
+
+
 @pytest.fixture
 def celery_worker_queue(transactional_db):
     """A real Celery worker process on the real Redis broker, working against the test database.
@@ -132,32 +164,69 @@ def celery_worker_queue(transactional_db):
     attached to the test report when the test fails.
     """
     queue = f"kam-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_for_subprocesses(),
-        "REDIS_URL": django_settings.REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "kam.settings.test",
-    }
-    command = [sys.executable, "-m", "celery", "-A", "kam", "worker", "-Q", queue, "-n", f"{queue}@%h"]
-    command += [
-        "--pool",
-        "solo",
-        "-l",
-        "warning",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
-    worker = subprocess.Popen(
-        command,
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    worker = celery_worker_start(queue)
     try:
         yield queue
     finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0].decode(errors="replace")
-        print(f"--- Celery worker output ---\n{output}")
+        celery_worker_stop(worker)
+
+
+@dataclass
+class OwnRedis:
+    """A throwaway redis-server of this test alone (fault tests stop and freeze it, never the shared one)."""
+
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def freeze(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        self.thaw()
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis():
+    import redis
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = shutil.which("redis-server") or str(Path(sys.executable).with_name("redis-server"))
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    own = OwnRedis(process=process, port=port)
+    client = redis.Redis(port=port, socket_connect_timeout=0.2)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline and process.poll() is None, "redis-server did not start"
+            time.sleep(0.05)
+    yield own
+    if process.poll() is None:
+        own.stop()
+
+
+@pytest.fixture(autouse=True)
+def _cache_outage_forgotten():
+    """The cache's memory of a Redis outage is per process: one fault test must not slow the next."""
+    from kam.cache import _Outage
+
+    _Outage.end()
+    yield
+    _Outage.end()

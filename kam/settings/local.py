@@ -1,7 +1,9 @@
 """Local development: ``make run``."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import data_store_settings, env
+
+globals().update(data_store_settings(embedded_allowed=True))
 
 DEBUG = env.bool("DEBUG", default=True)
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -3,9 +3,15 @@
 import environ
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import data_store_settings, env
+
+# Never an embedded server here: without DATABASE_URL / REDIS_URL the process stops with a message.
+globals().update(data_store_settings(embedded_allowed=False))
 
 DEBUG = False
+KAM_PRODUCTION = True
+# No published password in production: seed_demo --force uses this when set, a random one otherwise.
+KAM_DEMO_PASSWORD = env("KAM_DEMO_PASSWORD", default="")
 SECRET_KEY = env("SECRET_KEY")  # no default: a missing key stops the process
 if len(SECRET_KEY) < 50:  # also rejects an empty value and the development key from base.py
     raise environ.ImproperlyConfigured(

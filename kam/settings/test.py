@@ -1,7 +1,9 @@
 """Test settings: the real PostgreSQL and Redis from the environment, or the embedded ones."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import data_store_settings, env
+
+globals().update(data_store_settings(embedded_allowed=True))
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests only

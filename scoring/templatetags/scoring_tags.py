@@ -18,4 +18,4 @@ def account_grade_panel(context, account):
 
 @register.filter
 def grade_class(grade):
-    return f"kam-grade kam-grade-{(grade or 'none').lower()}"
+    return f"kam-grade kam-grade-{grade or 'none'}"

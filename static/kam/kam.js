@@ -33,7 +33,28 @@
     }
   }
 
+  // A table wider than the screen scrolls in its box: the box takes keyboard focus (arrow keys
+  // scroll it) and is named after the heading above it.
+  function scrollableBoxes(root) {
+    (root || document).querySelectorAll(".overflow-auto").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1 && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label")) {
+          var table = box.querySelector("table");
+          var caption = table && table.getAttribute("aria-label");
+          var heading = caption || (box.closest("section, details, article") || document).querySelector("h2, h3, summary, header strong");
+          box.setAttribute("aria-label", typeof heading === "string" ? heading : (heading ? heading.textContent.trim() : document.title));
+        }
+      }
+    });
+  }
+  window.addEventListener("load", function () { scrollableBoxes(document); });
+  window.addEventListener("resize", function () { scrollableBoxes(document); });
+  document.addEventListener("toggle", function (event) { scrollableBoxes(event.target); }, true);
+
   document.addEventListener("htmx:afterSettle", function (event) {
+    scrollableBoxes(document);
     // An outerHTML swap replaces the target: find its successor by id.
     var target = event.detail.target;
     var root = target && target.id ? document.getElementById(target.id) : target;

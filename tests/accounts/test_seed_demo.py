@@ -158,3 +158,30 @@ def test_accounts_carry_the_manual_ratings_grading_needs(seeded):
     assert all(rating.account.region.directors.filter(pk=rating.rated_by_id).exists() for rating in strategic)
     assert {rating.value for rating in AccountRating.objects.all()} <= {1, 2, 3, 4, 5}
     assert AccountRatingChange.objects.count() == AccountRating.objects.count()
+
+
+def test_the_command_refuses_under_production_settings_without_force(settings):
+    settings.KAM_PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo", accounts=5, stdout=StringIO())
+    assert not get_user_model().objects.filter(username="admin").exists()
+    assert not Account.objects.exists()
+
+
+@pytest.mark.parametrize("configured", ["", "kam-demo-2026"])
+def test_forced_production_seed_never_uses_the_published_password(settings, configured):
+    settings.KAM_PRODUCTION = True
+    settings.KAM_DEMO_PASSWORD = configured
+    output = StringIO()
+    call_command("seed_demo", accounts=5, force=True, stdout=output)
+    admin = user("admin")
+    assert not admin.check_password("kam-demo-2026")
+    printed = output.getvalue().split("password: ")[1].split()[0]
+    assert len(printed) >= 16 and admin.check_password(printed)
+
+
+def test_forced_production_seed_uses_a_configured_password(settings):
+    settings.KAM_PRODUCTION = True
+    settings.KAM_DEMO_PASSWORD = "a-password-only-this-site-knows"
+    call_command("seed_demo", accounts=5, force=True, stdout=StringIO())
+    assert user("admin").check_password("a-password-only-this-site-knows")

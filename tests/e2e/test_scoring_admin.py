@@ -94,6 +94,7 @@ def test_admin_tunes_previews_activates_and_regrades(
     page.goto(f"{live_server.url}{reverse('admin:scoring_scoringmodel_change', args=[active.pk])}")
 
     # The active model cannot be edited: copy it to a draft, then move strategic fit's weight.
+    page.get_by_test_id("copy-name").fill("2027 model, relationship first")
     page.get_by_role("button", name="Copy to a new draft").click()
     expect(page.locator(".messagelist")).to_contain_text("Copied to the new draft")
     _weight_field(page, "relationship").fill("40")

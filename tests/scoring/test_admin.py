@@ -172,7 +172,7 @@ def test_what_if_counts_equal_the_counts_after_activation(client, world, draft, 
 def test_regrade_now_is_queued_after_commit(client, world, default_model, django_capture_on_commit_callbacks):
     client.force_login(world.admin)
     with (
-        mock.patch("scoring.tasks.regrade.delay") as delay,
+        mock.patch("scoring.tasks.regrade.apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         response = client.post(reverse("admin:scoring_scoringmodel_regrade"))
@@ -180,10 +180,21 @@ def test_regrade_now_is_queued_after_commit(client, world, default_model, django
     run = RegradeRun.objects.get()
     assert (run.trigger, run.triggered_by, run.status) == ("manual", world.admin, "pending")
     assert len(callbacks) == 1
-    delay.assert_called_once_with(run.pk)
+    apply_async.assert_called_once_with(args=(run.pk,), retry=False)
 
 
 def test_non_staff_cannot_reach_the_scoring_admin(client, world, draft):
     client.force_login(world.director)
     response = client.get(reverse("admin:scoring_scoringmodel_preview", args=[draft.pk]))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_copying_a_model_asks_for_a_name(client, world, default_model):
+    client.force_login(world.admin)
+    copy_url = reverse("admin:scoring_scoringmodel_copy", args=[default_model.pk])
+    before = ScoringModel.objects.count()
+    client.post(copy_url, {"name": "  "})
+    assert ScoringModel.objects.count() == before  # no nameless "Copy of …" draft
+    client.post(copy_url, {"name": "2027 model, more weight on growth"})
+    draft = ScoringModel.objects.latest("pk")
+    assert (draft.name, draft.status) == ("2027 model, more weight on growth", ScoringModel.Status.DRAFT)

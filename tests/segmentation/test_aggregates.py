@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -207,3 +208,37 @@ def test_the_drilldown_page_is_the_same_with_and_without_aggregates(client, book
         return re.sub(r"[A-Za-z0-9]{64}", "<csrf token>", response.content.decode())
 
     assert page(from_cube) == page(exact)
+
+
+def test_two_accounts_swapping_cells_make_the_aggregates_stale(book):
+    """Equal counts per cell do not prove the same accounts: the build time decides."""
+    w = book.world
+    cube.cube_refresh()
+    assert cube.cube_fresh()
+    manufacturing, estate = w.own_account, book.east_estate
+    manufacturing.owner, manufacturing.industry, estate.owner, estate.industry = (
+        estate.owner,
+        estate.industry,
+        manufacturing.owner,
+        manufacturing.industry,
+    )
+    later = cube.CubeRefresh.objects.get().accounts_updated_until + datetime.timedelta(minutes=5)
+    with time_machine.travel(later, tick=False):
+        manufacturing.save()
+        estate.save()
+    assert not cube.cube_fresh()
+    filters = DashboardFilters(period=PERIOD, compare=COMPARE)
+    assert (
+        selectors.aggregate_cells(
+            accounts=selectors.dashboard_accounts(user=w.director, filters=filters), filters=filters
+        )
+        is None
+    )
+
+
+def test_the_dashboard_says_how_fresh_the_aggregates_are(book, client):
+    cube.cube_refresh()
+    client.force_login(book.world.director)
+    page = client.get(reverse("segmentation:dashboard") + f"?period={PERIOD:%Y-%m}&compare={COMPARE:%Y-%m}")
+    assert 'data-testid="figures-as-of"' in page.text
+    assert f"{timezone.localtime(cube.built_at()):%Y-%m-%d %H:%M}" in page.text

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from segmentation import selectors
+from segmentation import exports, selectors
 from segmentation.models import KpiTarget
 from segmentation.selectors import DashboardFilters
 from tests.segmentation.conftest import COMPARE, PERIOD, fix_complaint_deadlines
@@ -184,6 +184,19 @@ def test_grade_trend_counts_per_period(book):
     assert [cell["accounts"] for cell in trend[-1]["grades"]] == [1, 1, 2]
     assert [cell["accounts"] for cell in trend[-2]["grades"]] == [2, 1, 0]
     assert trend[-2]["grades"][0]["revenue"] == D("1650000.00")
+
+
+def test_grade_trend_has_no_value_before_the_first_graded_month(book):
+    accounts, filters = _scope(book.world.director)
+    trend = selectors.grade_trend(accounts=accounts, filters=filters)
+    assert [row["graded"] for row in trend[-3:]] == [False, True, True]
+    assert [cell["accounts"] for cell in trend[0]["grades"]] == [None, None, None]  # not zero
+    assert exports.chart_data({**_chart_context(trend)})["gradeTrend"]["accounts"][0][0] is None
+
+
+def _chart_context(trend):
+    empty = {"grades": []}
+    return {"distribution": empty, "grade_trend": trend, "monthly": [], "quarterly": []}
 
 
 def test_risk_list_ranked_by_revenue_at_risk(book):

@@ -96,3 +96,21 @@ def test_a_real_celery_worker_runs_the_daily_task_through_redis(celery_worker_qu
     run = AlertRun.objects.get(pk=outcome["run"])
     assert run.trigger == "schedule" and run.finished_at is not None
     assert Alert.objects.filter(account=account, rule="revisit_overdue", status="open").exists()
+
+
+def test_the_admin_action_sends_the_digest_with_links_to_where_kam_runs(client, world, freeze, settings):
+    from django.core import mail
+
+    settings.KAM_SITE_URL = "http://127.0.0.1:8163"
+    freeze(2026, 9, 21, 8)
+    visit(world.own_account, at(2026, 1, 1))
+    call_command("run_alerts", "--no-digests")
+    alert = open_alerts(world.own_account).first()
+    client.force_login(world.admin)
+    client.post(
+        reverse("admin:service_tiers_alert_changelist"),
+        {"action": "run_alerts_now", "_selected_action": [alert.pk]},
+    )
+    to_manager = [message for message in mail.outbox if world.manager.email in message.to]
+    assert len(to_manager) == 1
+    assert "http://127.0.0.1:8163/my-day/" in to_manager[0].body

@@ -227,3 +227,43 @@ def test_my_day_writes_nothing_and_shows_what_the_writes_left(client, world, fre
     assert 'data-rule="revisit_overdue"' not in page.text
     assert world.own_account.short_name in page.text  # the revisit is due all the same (the plan)
     assert len(queries) <= 15
+
+
+def test_alert_list_is_unread_and_most_urgent_first_and_filters_by_cause_and_manager(client, db):
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts import roles
+    from service_tiers.models import Alert
+    from tests.factories import AccountFactory, UserFactory
+
+    director = UserFactory(username="lead", role=roles.ADMINISTRATOR)
+    one, two = (UserFactory(username=name, role=roles.ACCOUNT_MANAGER) for name in ("zhang", "li"))
+    now = timezone.now()
+    rows = [
+        (one, Alert.Rule.REVISIT_OVERDUE, 1),
+        (one, Alert.Rule.COMPLAINT_OVERDUE, 5),
+        (two, Alert.Rule.REVISIT_OVERDUE, 0),
+    ]
+    for number, (manager, rule, days_ago) in enumerate(rows):
+        Alert.objects.create(
+            rule=rule,
+            account=AccountFactory(name=f"预警客户{number}有限公司", owner=manager),
+            dedup_key=f"test-{number}",
+            due_on=timezone.localdate(),
+            responsible=manager,
+            opened_at=now - timedelta(days=days_ago),
+        )
+    client.force_login(director)
+    listed = list(client.get(reverse("service_tiers:alert_list")).context["page"].object_list)
+    assert [(a.rule, a.responsible.username) for a in listed] == [
+        ("complaint_overdue", "zhang"),  # most urgent, though the oldest
+        ("revisit_overdue", "li"),  # then the newest
+        ("revisit_overdue", "zhang"),
+    ]
+    by_cause = client.get(reverse("service_tiers:alert_list"), {"rule": "revisit_overdue"}).context["page"]
+    assert {a.rule for a in by_cause.object_list} == {"revisit_overdue"}
+    by_manager = client.get(reverse("service_tiers:alert_list"), {"manager": two.pk}).context["page"]
+    assert [a.responsible.username for a in by_manager.object_list] == ["li"]

@@ -5,6 +5,7 @@ import time
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from kam.queue import QueueUnavailable, queue_check
 from scoring.models import RegradeRun
 from scoring.services import period_normalise, regrade_period, regrade_run_create
 from scoring.tasks import regrade
@@ -27,9 +28,14 @@ class Command(BaseCommand):
             period = period_normalise(period)
         except ValueError as error:
             raise CommandError(f"Invalid period: {error}") from error
+        if run_async:
+            try:
+                queue_check()
+            except QueueUnavailable as error:
+                raise CommandError(str(error)) from error
         run = regrade_run_create(period=period, trigger=RegradeRun.Trigger.COMMAND)
         if run_async:
-            regrade.delay(run.pk)
+            regrade.apply_async(args=[run.pk], retry=False)
             self.stdout.write(f"Queued re-grade run {run.pk} for {period:%Y-%m}.")
             return
         started = time.monotonic()
