@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from kam.conflicts import VERSION_FIELD, EditConflict, lock_for_edit, version_of
+from kam.limits import SHORT_TEXT
 
 from . import services
 from .models import Contact
@@ -20,7 +21,7 @@ class VersionedAdminForm(forms.ModelForm):
     of the (atomic) admin request and refuses a save over someone else's newer one, naming what they
     changed."""
 
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=SHORT_TEXT)
     request = None  # set by ServiceAdminMixin.get_form
 
     def __init__(self, *args, **kwargs):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kam.conflicts import VERSION_FIELD, EditConflict, version_of
-from kam.limits import LONG_TEXT
+from kam.limits import LONG_TEXT, BoundedModelMultipleChoiceField
 
 from .models import Account, Complaint, Contact, Interaction, SatisfactionSurvey
 from .selectors import complaint_handlers
@@ -76,6 +76,7 @@ class InteractionForm(ContactChoiceMixin, forms.ModelForm):
             "outcome": forms.Textarea(attrs={"rows": 2}),
             "contacts": forms.CheckboxSelectMultiple(),
         }
+        field_classes = {"contacts": BoundedModelMultipleChoiceField}
         error_messages = {"summary": {"required": _("Write what happened, in a sentence or two.")}}
 
     def __init__(self, *args, account, **kwargs):
@@ -234,6 +235,7 @@ class AccountForm(VersionedFormMixin, forms.ModelForm):
         model = Account
         fields = list(PROFILE_FIELDS + PEOPLE_FIELDS)
         widgets = {"account_team": forms.CheckboxSelectMultiple()}
+        field_classes = {"account_team": BoundedModelMultipleChoiceField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -329,7 +331,11 @@ class ContactForm(VersionedFormMixin, forms.ModelForm):
 
 class SurveyForm(ContactChoiceMixin, forms.Form):
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False)
-    answered_on = forms.DateField(label=_("Answered on"), widget=DateInput())
+    answered_on = forms.DateField(
+        label=_("Answered on"),
+        widget=DateInput(),
+        validators=SatisfactionSurvey._meta.get_field("answered_on").validators,
+    )
     score = forms.IntegerField(label=_("Score (0–10)"), min_value=0, max_value=10)
     comment = forms.CharField(
         label=_("Comment"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kam.conflicts import lock_for_edit
+from kam.limits import MAX_LIST_ITEMS
 
 from .models import Account, Complaint, ComplaintStatusChange, Contact, Interaction, SatisfactionSurvey, Team
 from .roles import is_administrator, is_sales_director
@@ -47,6 +48,8 @@ def validate_occurred_at(value: datetime) -> None:
 
 def _validate_contacts(*, account: Account, contacts: Iterable[Contact]) -> list[Contact]:
     contacts = list(contacts)
+    if len(contacts) > MAX_LIST_ITEMS:
+        raise ValidationError({"contacts": _("Choose at most %(limit)d items.") % {"limit": MAX_LIST_ITEMS}})
     if any(contact.account_id != account.pk for contact in contacts):
         raise ValidationError(
             {"contacts": _("A contact of another account cannot take part in this interaction.")}

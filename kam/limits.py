@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -26,6 +27,22 @@ SYSTEM_TEXT = 2000  # what KAM writes about itself: an error, a snapshot (cut to
 
 # Items in one list input (the contacts of an interaction, ids posted at once).
 MAX_LIST_ITEMS = 50
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A list of records in a form or a filter: more than ``max_items`` is refused before any lookup;
+    the rest is Django's single ``pk__in`` query."""
+
+    def __init__(self, queryset, *, max_items: int = MAX_LIST_ITEMS, **kwargs):
+        self.max_items = max_items
+        super().__init__(queryset, **kwargs)
+
+    def clean(self, value):
+        if value and not isinstance(value, str) and len(value) > self.max_items:
+            raise ValidationError(
+                _("Choose at most %(limit)d items."), code="too_many", params={"limit": self.max_items}
+            )
+        return super().clean(value)
 
 
 def bounded_text(verbose_name, *, max_length: int = LONG_TEXT, **kwargs) -> models.TextField:

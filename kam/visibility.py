@@ -40,7 +40,7 @@ from django_filters.rest_framework.filterset import FilterSet as RestFilterSet
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 
-from kam.limits import MAX_LIST_ITEMS
+from kam.limits import MAX_LIST_ITEMS, BoundedModelMultipleChoiceField
 
 # Open to every signed-in user: names and settings, no customer data.
 REFERENCE_MODELS = {
@@ -145,7 +145,7 @@ class VisibleModelChoiceFilter(VisibleChoicesMixin, django_filters.ModelChoiceFi
 
 
 class VisibleModelMultipleChoiceFilter(VisibleChoicesMixin, django_filters.ModelMultipleChoiceFilter):
-    pass
+    field_class = BoundedModelMultipleChoiceField
 
 
 _RELATED_DEFAULTS = {

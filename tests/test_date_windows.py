@@ -19,6 +19,7 @@ from tests.test_limits import PROJECT_APPS, _project_form_classes
 
 # Written by KAM itself (runs, snapshots, alerts, caches, audit bookkeeping), never typed by a person.
 SYSTEM_DATES = {
+    "accounts.Contact.erased_at",
     "segmentation.KpiTarget.set_at",
     "segmentation.GradeCube.period",
     "segmentation.MonthCube.month",
@@ -75,7 +76,12 @@ def test_every_date_a_person_enters_has_a_window():
 
 
 # The window is applied in clean_<field>, after the precise future limit (validate_occurred_at).
-WINDOW_IN_CLEAN = {"accounts.forms.InteractionForm.occurred_at", "accounts.forms.ComplaintForm.received_at"}
+# ContactForm.birthday: the future in clean_birthday, the window by the model's full_clean in the service.
+WINDOW_IN_CLEAN = {
+    "accounts.forms.InteractionForm.occurred_at",
+    "accounts.forms.ComplaintForm.received_at",
+    "accounts.forms.ContactForm.birthday",
+}
 
 
 def test_every_date_field_of_every_form_has_a_window():

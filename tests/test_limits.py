@@ -1,5 +1,6 @@
 """Bounded input (kam/limits.py): every text has a length limit in the model, the form and the
-serializer; too long is a message next to the field (or a 400), and nothing is saved.
+serializer, every list input a size limit; too long is a message next to the field (or a 400), and
+nothing is saved.
 
 The structural tests walk every model, every form class and every API serializer of the project, so a
 field added later without a limit fails here."""
@@ -16,12 +17,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.relations import ManyRelatedField
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from accounts import services
 from accounts.models import Complaint, Interaction
 from kam.api import router
-from kam.limits import LONG_TEXT
+from kam.limits import LONG_TEXT, MAX_LIST_ITEMS, BoundedModelMultipleChoiceField
+from kam.visibility import VisibleManyRelatedField
 
 PROJECT_APPS = {"accounts", "audit", "kam", "scoring", "service_tiers", "segmentation", "imports"}
 # Written by KAM itself from PostgreSQL's own output, never by a person.
@@ -161,3 +164,59 @@ def test_the_services_refuse_too_long_text_whatever_the_entry_point(world):
         )
     assert "description" in error.value.message_dict
     assert not Interaction.objects.exists() and not Complaint.objects.exists()
+
+
+def test_every_list_input_of_every_form_is_bounded():
+    unbounded = [
+        f"{cls.__module__}.{cls.__name__}.{name}"
+        for cls in _project_form_classes()
+        for name, field in cls.base_fields.items()
+        if isinstance(field, forms.ModelMultipleChoiceField)
+        and not isinstance(field, BoundedModelMultipleChoiceField)
+    ]
+    assert not unbounded
+
+
+def test_every_list_input_of_the_api_is_bounded(world):
+    request = APIRequestFactory().get("/api/")
+    force_authenticate(request, user=world.manager)
+    unbounded = [
+        f"{prefix}.{name}"
+        for prefix, viewset, _basename in router.registry
+        for name, field in viewset.serializer_class(context={"request": request}).fields.items()
+        if isinstance(field, ManyRelatedField) and not isinstance(field, VisibleManyRelatedField)
+    ]
+    assert not unbounded
+
+
+def test_nine_hundred_contacts_from_the_page_are_refused_before_any_lookup(
+    client, world, django_assert_max_num_queries
+):
+    client.force_login(world.manager)
+    data = {
+        "kind": "visit",
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "summary": "拜访",
+        # Django refuses more than 1,000 fields itself (DATA_UPLOAD_MAX_NUMBER_FIELDS).
+        "contacts": [str(world.own_contact.pk)] * 900,
+    }
+    with django_assert_max_num_queries(40):
+        response = client.post(reverse("accounts:interaction_create", args=[world.own_account.pk]), data)
+    assert "contacts" in response.context["interaction_form"].errors
+    assert str(MAX_LIST_ITEMS) in str(response.context["interaction_form"].errors["contacts"])
+    assert not Interaction.objects.exists()
+
+
+def test_the_service_refuses_too_many_contacts_whatever_the_entry_point(world):
+    contacts = [world.own_contact] * (MAX_LIST_ITEMS + 1)
+    with pytest.raises(ValidationError) as error:
+        services.interaction_log(
+            actor=world.manager,
+            account=world.own_account,
+            kind="call",
+            occurred_at=timezone.now(),
+            summary="电话",
+            contacts=contacts,
+        )
+    assert "contacts" in error.value.message_dict
+    assert not Interaction.objects.exists()
