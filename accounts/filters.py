@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kam.visibility import VisibleFilterSet, VisibleModelChoiceFilter
+from scoring.models import GradeSnapshot
+from segmentation.models import AccountNeed, AccountSegment, NeedTag, RfmSegment, ValueSegment
 
 from .models import Account, Region
 from .search import account_search
@@ -29,7 +31,6 @@ def _owner_choices(user):
 
 
 def latest_snapshot(column: str):
-    from scoring.models import GradeSnapshot
 
     return Subquery(
         GradeSnapshot.objects.filter(account_id=OuterRef("pk")).order_by("-period").values(column)[:1]
@@ -90,6 +91,10 @@ class AccountFilter(VisibleFilterSet):
         queryset=Region.objects.all(), visible=_region_choices, label=_("Region")
     )
     industry = django_filters.ChoiceFilter(choices=Account.Industry.choices, label=_("Industry"))
+    ownership_type = django_filters.ChoiceFilter(
+        choices=Account.OwnershipType.choices, label=_("Ownership type")
+    )
+    channel = django_filters.ChoiceFilter(choices=Account.Channel.choices, label=_("Channel"))
     owner = VisibleModelChoiceFilter(
         queryset=get_user_model().objects.all(), visible=_owner_choices, label=_("Account manager")
     )
@@ -98,6 +103,14 @@ class AccountFilter(VisibleFilterSet):
         label=_("Grade"),
         choices=[("A", "A"), ("B", "B"), ("C", "C"), (GRADE_NONE, _("Not graded"))],
     )
+    # Segments of the latest month that has them (a subquery: one statement).
+    value_segment = django_filters.ChoiceFilter(
+        choices=ValueSegment.choices, method="segmented", label=_("Value segment")
+    )
+    behaviour = VisibleModelChoiceFilter(
+        queryset=RfmSegment.objects.all(), method="segmented", label=_("Behaviour segment")
+    )
+    need = VisibleModelChoiceFilter(queryset=NeedTag.objects.all(), method="needing", label=_("Needs"))
     sort = django_filters.ChoiceFilter(
         method="sort_by",
         label=_("Sort"),
@@ -116,7 +129,20 @@ class AccountFilter(VisibleFilterSet):
 
     class Meta:
         model = Account
-        fields = ["q", "status", "grade", "region", "industry", "owner", "sort"]
+        fields = [
+            "q",
+            "status",
+            "grade",
+            "region",
+            "industry",
+            "ownership_type",
+            "channel",
+            "owner",
+            "value_segment",
+            "behaviour",
+            "need",
+            "sort",
+        ]
 
     def grade_is(self, queryset, name, value):
         if value == GRADE_NONE:
@@ -131,3 +157,13 @@ class AccountFilter(VisibleFilterSet):
             aliases, ordering = FIGURE_SORTS[value]
             return queryset.alias(**aliases()).order_by(*ordering)
         return queryset.order_by(*SORTS.get(value, SORTS["name"]))
+
+    def segmented(self, queryset, name, value):
+        latest = AccountSegment.objects.order_by("-period").values("period")[:1]
+        condition = {"value_segment": value} if name == "value_segment" else {"rfm_segment": value}
+        return queryset.filter(
+            pk__in=AccountSegment.objects.filter(period=Subquery(latest), **condition).values("account_id")
+        )
+
+    def needing(self, queryset, name, value):
+        return queryset.filter(pk__in=AccountNeed.objects.filter(tag=value).values("account_id"))

@@ -6,9 +6,11 @@ backend builds ``filterset_fields`` on it), so related ids and filter choices ne
 user may see. ``tests/test_api_visibility.py`` walks every registered endpoint to hold that.
 """
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AccountViewSet, ComplaintViewSet, ContactViewSet, InteractionViewSet
+from scoring.api import account_grade_outlook
 
 app_name = "api"
 
@@ -18,4 +20,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("complaints", ComplaintViewSet, basename="complaint")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("accounts/<int:pk>/grade-outlook/", account_grade_outlook, name="account-grade-outlook"),
+]

@@ -37,6 +37,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("dashboard/", include("segmentation.urls")),
     path("scoring/", include("scoring.urls")),
+    path("plans/", include("account_plans.urls")),
     path("", include("service_tiers.urls")),
     path("api/", include("kam.api", namespace="api")),
     path("admin/", admin.site.urls),

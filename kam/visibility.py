@@ -49,6 +49,8 @@ REFERENCE_MODELS = {
     "auth.group",
     "auth.permission",
     "scoring.scoringmodel",
+    "segmentation.needtag",
+    "segmentation.rfmsegment",
     "service_tiers.servicetier",
 }
 

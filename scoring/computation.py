@@ -79,7 +79,8 @@ RANKED_BASIS = {CriterionKey.ORDER_VOLUME, CriterionKey.PROFIT_CONTRIBUTION, Cri
 
 # Order aggregates per account for the period: one ordered pass over the covering index. The re-grade
 # writes them to a temporary table first (CREATE TABLE AS can use parallel workers, INSERT … SELECT
-# cannot); the what-if preview reads them inline.
+# cannot); the what-if preview reads them inline. The order count and last order date are not graded:
+# the value and behaviour segments written in the same transaction read them (segmentation/segments.py).
 ORDER_AGGREGATES = """
 SELECT o.account_id,
        COALESCE(SUM(o.amount) FILTER (WHERE o.order_date >= %(window_start)s), 0) AS order_volume,
@@ -88,6 +89,8 @@ SELECT o.account_id,
        COALESCE(SUM(o.amount) FILTER (WHERE o.order_date < %(window_start)s), 0)
            AS prior_year_volume,
        COUNT(*) FILTER (WHERE o.order_date < %(window_start)s) AS prior_orders,
+       COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s) AS orders_12m,
+       MAX(o.order_date) AS last_order_date,
        COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s)
            AS invoices_due,
        COUNT(*) FILTER (WHERE o.order_date >= %(window_start)s AND o.due_date < %(period)s

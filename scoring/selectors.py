@@ -239,3 +239,8 @@ def scoring_model_preview(*, draft: ScoringModel, period: datetime.date | None =
         changed_total=changed_total,
         seconds=time.perf_counter() - started,
     )
+
+
+def latest_snapshot(*, account: Account) -> GradeSnapshot | None:
+    """The account's most recent grade snapshot (the caller has the account through the visibility rule)."""
+    return GradeSnapshot.objects.filter(account=account).order_by("-period").first()

@@ -46,7 +46,7 @@ from .models import (
     RegradeRun,
     ScoringModel,
 )
-from .signals import period_regraded
+from .signals import period_regraded, period_scored
 
 logger = logging.getLogger(__name__)
 
@@ -551,6 +551,7 @@ def _regrade_locked(run: RegradeRun, cursor, say) -> None:
     )
     cursor.execute(sql, params)
     counts = cursor.fetchall()
+    period_scored.send(sender=RegradeRun, run=run, cursor=cursor)
     cursor.execute(f"DROP TABLE {ORDER_AGGREGATES_TABLE}")  # a caller's outer transaction may go on
     if had_snapshots:  # a rerun: accounts no longer graded lose this period's snapshot
         say(_("Removing snapshots of accounts no longer graded…"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Region, Team
@@ -12,8 +13,8 @@ from kam.periods import PLANNING_MONTHS, parse_period
 from scoring.computation import add_months
 from scoring.models import Grade
 
-from .models import KpiMetric
-from .selectors import NOT_GRADED, DashboardFilters, latest_period
+from .models import KpiMetric, SavedSegment
+from .selectors import CROSS_DIMENSIONS, NOT_GRADED, DashboardFilters, latest_period
 
 MONTH_FORMAT = "%Y-%m"
 
@@ -111,3 +112,40 @@ class KpiTargetForm(forms.Form):
         if start and end and end < start:
             self.add_error("valid_until", _("The last month cannot come before the first."))
         return cleaned
+
+
+class SavedSegmentForm(forms.Form):
+    """Save the account list's current filters (sent along as ``query``, the list's query string)."""
+
+    prefix = "segment"
+    name = forms.CharField(label=_("Segment name"), max_length=100)
+    sharing = forms.ChoiceField(label=_("Shared with"), choices=SavedSegment.Sharing.choices)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), required=False)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=4000)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(
+            Q(members=user.pk) | Q(directors=user.pk)
+        ).distinct()
+        self.fields["region"].queryset = Region.objects.filter(
+            Q(directors=user.pk) | Q(teams__members=user.pk) | Q(teams__directors=user.pk)
+        ).distinct()
+
+
+class CrossForm(forms.Form):
+    """Which two dimensions the cross table sets against each other (GET, kept in the URL)."""
+
+    CHOICES = [(key, dimension.label) for key, dimension in CROSS_DIMENSIONS.items()]
+    rows = forms.ChoiceField(choices=CHOICES, label=_("Rows"), required=False)
+    columns = forms.ChoiceField(choices=CHOICES, label=_("Columns"), required=False)
+
+    def dimensions(self) -> tuple[str, str]:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        rows = data.get("rows") or "grade"
+        columns = data.get("columns") or "value_segment"
+        if columns == rows:
+            columns = "value_segment" if rows != "value_segment" else "grade"
+        return rows, columns

@@ -1,19 +1,25 @@
 """Segmentation (客户细分): grouping accounts by grade, region, industry and owner for the directors'
-dashboards, and the activity targets a sales director sets for each account manager.
+dashboards, the activity targets a sales director sets for each account manager, and the segments
+beside the grade: value (Pareto share of gross profit), behaviour (RFM) and needs (tags a manager sets).
 
-The figures themselves are read by ``segmentation/selectors.py`` from orders and grade snapshots; this
-module only holds what a director decides: monthly KPI targets per manager (SMART: a number and the
-months it applies to).
+Classification is not grading: the segments here say *what* an account is like and buys; the grade in
+``scoring`` says how well we serve it. The value and behaviour segments are computed with the monthly
+re-grade (``segmentation/segments.py``) and kept per month; needs are set by hand.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AccountChildQuerySet
 from kam.limits import PLANNED
 
 
@@ -191,3 +197,323 @@ class CubeRefresh(models.Model):
 
     def __str__(self):
         return f"{self.refreshed_at:%Y-%m-%d %H:%M} ({self.seconds} s)"
+
+
+# --- Segments beside the grade: value, behaviour (RFM), needs ------------------------------------------
+
+
+def _localised(label_en: str, label_zh_hans: str, fallback: str = "") -> str:
+    language = (get_language() or "en").lower()
+    if language.startswith("zh") and label_zh_hans:
+        return label_zh_hans
+    return label_en or fallback
+
+
+class ValueSegment(models.TextChoices):
+    HIGH = "high", _("High value")
+    MEDIUM = "medium", _("Medium value")
+    LOW = "low", _("Low value")
+
+
+class SegmentationSettings(models.Model):
+    """The Pareto thresholds of the value segment (one row; the defaults apply while there is none)."""
+
+    high_share = models.DecimalField(
+        _("high value: first share of gross profit (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("80.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+        help_text=_(
+            "The accounts that together make this first share of 12-month gross profit are high value."
+        ),
+    )
+    medium_share = models.DecimalField(
+        _("medium value: up to share of gross profit (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("95.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+        help_text=_(
+            "The next accounts, up to this cumulative share, are medium value; the rest are low value."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("segmentation settings")
+        verbose_name_plural = _("segmentation settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="segmentation_settings_single_row"),
+            models.CheckConstraint(
+                condition=Q(high_share__gt=0)
+                & Q(high_share__lt=F("medium_share"))
+                & Q(medium_share__lte=100),
+                name="segmentation_settings_shares_ordered",
+                violation_error_message=_("The shares must satisfy 0 < high < medium ≤ 100."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.high_share} % / {self.medium_share} %"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+
+class RfmSegment(models.Model):
+    """A named behaviour segment: the recency, frequency and monetary scores (1–5) it covers.
+
+    An account belongs to the first segment, in position order, whose three ranges contain its scores.
+    """
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    label_en = models.CharField(_("name (English)"), max_length=100)
+    label_zh_hans = models.CharField(_("name (Simplified Chinese)"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    recency_min = models.PositiveSmallIntegerField(_("recency from"), default=1)
+    recency_max = models.PositiveSmallIntegerField(_("recency to"), default=5)
+    frequency_min = models.PositiveSmallIntegerField(_("frequency from"), default=1)
+    frequency_max = models.PositiveSmallIntegerField(_("frequency to"), default=5)
+    monetary_min = models.PositiveSmallIntegerField(_("monetary from"), default=1)
+    monetary_max = models.PositiveSmallIntegerField(_("monetary to"), default=5)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("behaviour segment")
+        verbose_name_plural = _("behaviour segments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recency_min__gte=1)
+                & Q(recency_min__lte=F("recency_max"))
+                & Q(recency_max__lte=5)
+                & Q(frequency_min__gte=1)
+                & Q(frequency_min__lte=F("frequency_max"))
+                & Q(frequency_max__lte=5)
+                & Q(monetary_min__gte=1)
+                & Q(monetary_min__lte=F("monetary_max"))
+                & Q(monetary_max__lte=5),
+                name="rfm_segment_ranges_valid",
+                violation_error_message=_("Each range runs from a lower to a higher score within 1–5."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return _localised(self.label_en, self.label_zh_hans, self.code)
+
+
+class AccountSegment(models.Model):
+    """One account's value and behaviour segment for one graded month (written with the re-grade).
+
+    Accounts with an order in the 24 months before the period have a row. Figures cover the 12 months
+    before the period, like the grade's; the amounts themselves are in that month's grade snapshot.
+    """
+
+    pk = models.CompositePrimaryKey("period", "account")
+    period = models.DateField(_("period"))
+    # No database constraint, as for the grade snapshots: the rows are written for every account at once
+    # and a constraint check locks every account row; deleting an account deletes its rows (Django).
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="segments",
+        verbose_name=_("account"),
+    )
+    profit_share_before = models.DecimalField(
+        _("share of gross profit of the accounts ahead (%)"), max_digits=7, decimal_places=4, null=True
+    )
+    value_segment = models.CharField(_("value segment"), max_length=6, choices=ValueSegment.choices)
+    last_order_on = models.DateField(_("last order"))
+    orders = models.PositiveIntegerField(_("orders, 12 months"))
+    recency_score = models.PositiveSmallIntegerField(_("recency score"))
+    frequency_score = models.PositiveSmallIntegerField(_("frequency score"))
+    monetary_score = models.PositiveSmallIntegerField(_("monetary score"))
+    rfm_segment = models.ForeignKey(
+        RfmSegment,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("behaviour segment"),
+    )
+
+    objects = AccountChildQuerySet.as_manager()
+
+    class Meta:
+        # Only the primary key (period, account): one account's row is read for a known period, and each
+        # extra index costs the monthly write about a second per million accounts (PERFORMANCE.md).
+        verbose_name = _("account segment")
+        verbose_name_plural = _("account segments")
+
+    def __str__(self):
+        return f"{self.period:%Y-%m} #{self.account_id} {self.value_segment}"
+
+
+class NeedTag(models.Model):
+    """What an account cares about most (quality-focused, price-sensitive…); the list is kept by admins."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label_en = models.CharField(_("name (English)"), max_length=100)
+    label_zh_hans = models.CharField(_("name (Simplified Chinese)"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(
+        _("in use"), default=True, help_text=_("Tags no longer in use stay on accounts but cannot be chosen.")
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("needs tag")
+        verbose_name_plural = _("needs tags")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return _localised(self.label_en, self.label_zh_hans, self.code)
+
+
+class AccountNeed(models.Model):
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="needs", verbose_name=_("account")
+    )
+    tag = models.ForeignKey(NeedTag, on_delete=models.PROTECT, related_name="+", verbose_name=_("need"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("set by")
+    )
+    set_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    objects = AccountChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tag__position", "tag_id"]
+        verbose_name = _("account need")
+        verbose_name_plural = _("account needs")
+        constraints = [models.UniqueConstraint(fields=["account", "tag"], name="account_need_unique")]
+        indexes = [models.Index(fields=["tag", "account"], name="account_need_tag")]
+
+    def __str__(self):
+        return f"{self.account} · {self.tag}"
+
+
+class SavedSegment(models.Model):
+    """An account-list filter saved under a name: private, or shared with a team or a region.
+
+    Sharing a segment shares the filter, not the accounts: whoever opens it sees the accounts the
+    filter matches among those they may see (``Account.objects.visible_to``).
+    """
+
+    class Sharing(models.TextChoices):
+        PRIVATE = "private", _("Only me")
+        TEAM = "team", _("A team")
+        REGION = "region", _("A region")
+
+    name = models.CharField(_("name"), max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_segments",
+        verbose_name=_("owner"),
+    )
+    sharing = models.CharField(
+        _("shared with"), max_length=10, choices=Sharing.choices, default=Sharing.PRIVATE
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+    )
+    region = models.ForeignKey(
+        "accounts.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
+    )
+    # The account list's query (filter name → list of values), as the list and the export read it.
+    query = models.JSONField(_("filters"), default=dict)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("saved segment")
+        verbose_name_plural = _("saved segments")
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="saved_segment_name_not_empty"),
+            models.CheckConstraint(
+                condition=(Q(sharing="private") & Q(team__isnull=True) & Q(region__isnull=True))
+                | (Q(sharing="team") & Q(team__isnull=False) & Q(region__isnull=True))
+                | (Q(sharing="region") & Q(region__isnull=False) & Q(team__isnull=True)),
+                name="saved_segment_sharing_target",
+            ),
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_segment_name_unique_per_owner"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+# --- Cross-sell (seed 003): what similar accounts buy and this one does not ---------------------------
+
+
+class CrossSellSuggestion(models.Model):
+    """A product line the account's peers buy and it does not, rebuilt nightly (``crosssell.py``).
+
+    Peers: the other accounts of the same industry that ordered in the last 12 months. ``lift`` is how
+    much more often the peers buy the line than all ordering accounts do.
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="cross_sell_suggestions",
+        verbose_name=_("account"),
+    )
+    product_line = models.CharField(_("product line"), max_length=100)
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    peers = models.PositiveIntegerField(_("similar accounts"))
+    peers_buying = models.PositiveIntegerField(_("similar accounts buying it"))
+    lift = models.DecimalField(_("lift"), max_digits=8, decimal_places=2)
+
+    objects = AccountChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["account", "rank"]
+        verbose_name = _("cross-sell suggestion")
+        verbose_name_plural = _("cross-sell suggestions")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "rank"], name="cross_sell_one_per_rank"),
+        ]
+        # The list of a scope walks the strongest suggestions first and stops after a page.
+        indexes = [models.Index(fields=["-lift", "-peers_buying", "account"], name="cross_sell_strongest")]
+
+    def __str__(self):
+        return f"{self.account_id} · {self.product_line} · {self.lift}"
+
+
+class CrossSellRefresh(models.Model):
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+    seconds = models.DecimalField(_("seconds"), max_digits=9, decimal_places=3)
+    suggestions = models.PositiveIntegerField(_("suggestions"))
+
+    class Meta:
+        ordering = ["-refreshed_at"]
+        verbose_name = _("cross-sell refresh")
+        verbose_name_plural = _("cross-sell refreshes")
+
+    def __str__(self):
+        return f"{self.refreshed_at:%Y-%m-%d %H:%M} ({self.suggestions})"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.dispatch import receiver
 
-from scoring.signals import period_regraded
+from scoring.signals import period_regraded, period_scored
 
+from .segments import account_segments_write
 from .tasks import REFRESH_QUEUED_KEY, REFRESH_QUEUED_SECONDS, dashboard_cube_refresh
 
 
@@ -19,3 +20,10 @@ def cube_refresh_after_regrade(sender, run, **kwargs) -> None:
     (``grade_history`` grades up to 24 months in a row) queue one rebuild, not one each."""
     if cache.add(REFRESH_QUEUED_KEY, run.pk, timeout=REFRESH_QUEUED_SECONDS):
         dashboard_cube_refresh.delay_on_commit()
+
+
+@receiver(period_scored, dispatch_uid="segmentation.segments_with_regrade")
+def segments_with_regrade(sender, run, cursor, **kwargs) -> None:
+    """The value and behaviour segments are part of the monthly re-grade: same transaction, same order
+    aggregates, so a month's grades and segments always describe the same orders."""
+    account_segments_write(period=run.period, cursor=cursor)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -37,13 +38,23 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Complaint, Interaction, Order, Region, Team
+from accounts.roles import is_administrator
 from scoring.computation import add_months
 from scoring.models import Grade, GradeSnapshot
 from service_tiers import rules
 from service_tiers.selectors import service_compliance as tier_compliance
 
 from . import cube
-from .models import KpiMetric, KpiTarget
+from .models import (
+    AccountNeed,
+    AccountSegment,
+    CrossSellRefresh,
+    CrossSellSuggestion,
+    KpiMetric,
+    KpiTarget,
+    NeedTag,
+    SavedSegment,
+)
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
@@ -768,3 +779,254 @@ def service_compliance(*, accounts: QuerySet, filters: DashboardFilters) -> list
     """Per manager and tier for the period's month, from the service-tier selector, over exactly the
     accounts in scope: every dashboard filter (region, team, industry, owner, grade) applies."""
     return tier_compliance(accounts=accounts, month=filters.period)
+
+
+# --- Segments of one account (the account page) -----------------------------------------------------
+
+
+def account_segments(*, account: Account) -> dict:
+    """The account's value and behaviour segment of the latest month that has them, that month's
+    12-month figures from its grade snapshot, interactions in the same 12 months, and its needs.
+
+    A fixed number of queries, each by primary key or by an index on the account. The caller has the
+    account through the visibility rule already (``accounts.selectors.account_get``).
+    """
+    latest = AccountSegment.objects.order_by("-period").values_list("period", flat=True).first()
+    segment = snapshot = None
+    interactions = None
+    if latest is not None:
+        segment = (
+            AccountSegment.objects.filter(period=latest, account=account)
+            .select_related("rfm_segment")
+            .first()
+        )
+    if segment is not None:
+        snapshot = (
+            GradeSnapshot.objects.filter(period=latest, account=account)
+            .only("gross_profit", "order_volume")
+            .first()
+        )
+        start, _end = month_bounds(add_months(latest, -12))
+        end, _next = month_bounds(latest)
+        interactions = Interaction.objects.filter(
+            account=account, occurred_at__gte=start, occurred_at__lt=end
+        ).count()
+    needs = list(AccountNeed.objects.filter(account=account).select_related("tag", "set_by"))
+    chosen = {need.tag_id for need in needs}
+    tags = [tag for tag in NeedTag.objects.all() if tag.is_active or tag.pk in chosen]
+    return {
+        "segment": segment,
+        "segment_snapshot": snapshot,
+        "interactions": interactions,
+        "needs": needs,
+        "need_tags": tags,
+        "chosen_need_ids": chosen,
+    }
+
+
+# --- Saved segments -------------------------------------------------------------------------------------
+
+DASHBOARD_SAVED_SEGMENTS = 20
+
+
+def saved_segments_for(*, user) -> QuerySet:
+    """The saved segments a user may open: their own, those shared with a team they belong to or direct,
+    and those shared with a region they direct or have a team in. Administrators see every one."""
+    segments = SavedSegment.objects.select_related("owner", "team", "region")
+    if user is None or not user.is_authenticated:
+        return segments.none()
+    if is_administrator(user):
+        return segments.all()
+    teams = Team.objects.filter(Q(members=user.pk) | Q(directors=user.pk)).values("pk")
+    regions = Region.objects.filter(
+        Q(directors=user.pk) | Q(teams__members=user.pk) | Q(teams__directors=user.pk)
+    ).values("pk")
+    return segments.filter(
+        Q(owner=user.pk)
+        | Q(sharing=SavedSegment.Sharing.TEAM, team__in=teams)
+        | Q(sharing=SavedSegment.Sharing.REGION, region__in=regions)
+    )
+
+
+def saved_segment_get(*, user, pk) -> SavedSegment:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(saved_segments_for(user=user), pk=pk)
+
+
+def saved_segment_accounts(*, user, segment: SavedSegment) -> QuerySet:
+    """The accounts of a saved segment that this user may see (the account list's own filter)."""
+    from accounts.selectors import account_list
+
+    _filterset, accounts = account_list(user=user, data=_query_dict(segment.query))
+    return accounts
+
+
+def _query_dict(query: dict):
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for name, values in query.items():
+        data.setlist(name, values)
+    return data
+
+
+def saved_segment_querystring(segment: SavedSegment) -> str:
+    return _query_dict(segment.query).urlencode()
+
+
+def saved_segment_counts(*, user, segments) -> dict[int, int]:
+    """How many visible accounts each saved segment holds, in one statement over the visible accounts."""
+    segments = list(segments)
+    if not segments:
+        return {}
+    figures = {
+        f"segment_{segment.pk}": Count(
+            "pk", filter=Q(pk__in=saved_segment_accounts(user=user, segment=segment).order_by().values("pk"))
+        )
+        for segment in segments
+    }
+    counted = Account.objects.visible_to(user).aggregate(**figures)
+    return {segment.pk: counted[f"segment_{segment.pk}"] for segment in segments}
+
+
+# --- Classification × grading × segments: the directors' cross table -----------------------------------
+
+
+@dataclass(frozen=True)
+class CrossDimension:
+    label: str
+    expression: str  # SQL over s (snapshot), a (account), seg (segment); from this module only
+    list_filter: str  # the account list's filter of the same name, for the drill-down
+
+
+CROSS_DIMENSIONS = {
+    "grade": CrossDimension(_("Grade"), "s.grade", "grade"),
+    "value_segment": CrossDimension(_("Value segment"), "seg.value_segment", "value_segment"),
+    "behaviour": CrossDimension(_("Behaviour segment"), "seg.rfm_segment_id::text", "behaviour"),
+    "region": CrossDimension(_("Region"), "a.region_id::text", "region"),
+    "industry": CrossDimension(_("Industry"), "a.industry", "industry"),
+    "ownership_type": CrossDimension(_("Ownership type"), "a.ownership_type", "ownership_type"),
+    "channel": CrossDimension(_("Channel"), "a.channel", "channel"),
+}
+
+
+def _cross_labels(dimension: str, keys) -> dict:
+    from .models import RfmSegment, ValueSegment
+
+    if dimension == "grade":
+        return {key: key for key in keys}
+    if dimension == "value_segment":
+        return dict(ValueSegment.choices)
+    if dimension == "behaviour":
+        return {str(segment.pk): segment.label for segment in RfmSegment.objects.all()}
+    if dimension == "region":
+        return {
+            str(region.pk): region.name for region in Region.objects.filter(pk__in=[k for k in keys if k])
+        }
+    if dimension == "industry":
+        return dict(Account.Industry.choices)
+    if dimension == "ownership_type":
+        return dict(Account.OwnershipType.choices)
+    return dict(Account.Channel.choices)
+
+
+def _cross_order(dimension: str, keys: list, labels: dict) -> list:
+    from .models import RfmSegment, ValueSegment
+
+    if dimension == "grade":
+        known = list(Grade.values)
+    elif dimension == "value_segment":
+        known = list(ValueSegment.values)
+    elif dimension == "behaviour":
+        known = [str(pk) for pk in RfmSegment.objects.values_list("pk", flat=True)]
+    else:
+        known = sorted((key for key in keys if key), key=lambda key: str(labels.get(key, key)))
+    return (
+        [key for key in known if key in keys]
+        + sorted(key for key in keys if key not in known and key)
+        + ([""] if "" in keys else [])
+    )
+
+
+def segment_cross(*, accounts: QuerySet, filters: DashboardFilters, rows: str, columns: str) -> dict:
+    """Accounts graded in the period, counted with their 12-month revenue and gross profit for every
+    pair of two dimensions (grade, value or behaviour segment, region, industry, ownership, channel).
+
+    One GROUP BY over the period's snapshots of the given (visible, filtered) accounts. Accounts without
+    a segment that month (no order in 24 months) count under an empty key.
+    """
+    row, column = CROSS_DIMENSIONS[rows], CROSS_DIMENSIONS[columns]
+    scope_sql, scope_params = accounts.order_by().values("pk").query.sql_with_params()
+    sql = f"""
+        SELECT COALESCE({row.expression}, '') AS row_key, COALESCE({column.expression}, '') AS column_key,
+               COUNT(*), COALESCE(SUM(s.order_volume), 0), COALESCE(SUM(s.gross_profit), 0)
+        FROM scoring_gradesnapshot s
+        JOIN accounts_account a ON a.id = s.account_id
+        LEFT JOIN segmentation_accountsegment seg ON seg.period = s.period AND seg.account_id = s.account_id
+        WHERE s.period = %s AND s.account_id IN ({scope_sql})
+        GROUP BY 1, 2"""  # noqa: S608 -- expressions come from CROSS_DIMENSIONS; values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [filters.period, *scope_params])
+        found = cursor.fetchall()
+    cells = {
+        (r, c): {"accounts": n, "revenue": _money(revenue), "gross_profit": _money(profit)}
+        for r, c, n, revenue, profit in found
+    }
+    row_keys = {r for r, _c in cells}
+    column_keys = {c for _r, c in cells}
+    row_labels, column_labels = _cross_labels(rows, row_keys), _cross_labels(columns, column_keys)
+    ordered_rows = _cross_order(rows, list(row_keys), row_labels)
+    ordered_columns = _cross_order(columns, list(column_keys), column_labels)
+    empty = {"accounts": 0, "revenue": Decimal(0), "gross_profit": Decimal(0)}
+    table_rows = []
+    for r in ordered_rows:
+        row_cells = [{"key": c, **cells.get((r, c), empty)} for c in ordered_columns]
+        table_rows.append(
+            {
+                "key": r,
+                "label": row_labels.get(r, r) if r else gettext("none"),
+                "cells": row_cells,
+                "accounts": sum(cell["accounts"] for cell in row_cells),
+                "revenue": sum((cell["revenue"] for cell in row_cells), Decimal(0)),
+            }
+        )
+    totals = [
+        {
+            "key": c,
+            "accounts": sum(cells.get((r, c), empty)["accounts"] for r in ordered_rows),
+            "revenue": sum((cells.get((r, c), empty)["revenue"] for r in ordered_rows), Decimal(0)),
+        }
+        for c in ordered_columns
+    ]
+    return {
+        "rows": table_rows,
+        "columns": [
+            {"key": c, "label": column_labels.get(c, c) if c else gettext("none")} for c in ordered_columns
+        ],
+        "totals": totals,
+        "accounts": sum(t["accounts"] for t in totals),
+        "revenue": sum((t["revenue"] for t in totals), Decimal(0)),
+        "row_filter": row.list_filter,
+        "column_filter": column.list_filter,
+    }
+
+
+# --- Cross-sell ---------------------------------------------------------------------------------------
+
+
+def account_cross_sell(*, account: Account) -> list[CrossSellSuggestion]:
+    return list(CrossSellSuggestion.objects.filter(account=account).order_by("rank"))
+
+
+def cross_sell_refreshed() -> CrossSellRefresh | None:
+    return CrossSellRefresh.objects.order_by("-refreshed_at").first()
+
+
+def cross_sell_list(*, accounts: QuerySet) -> QuerySet:
+    """The suggestions for the given (visible, filtered) accounts, strongest first."""
+    return (
+        CrossSellSuggestion.objects.filter(account__in=accounts.order_by().values("pk"))
+        .select_related("account", "account__owner")
+        .order_by("-lift", "-peers_buying", "account_id", "rank")
+    )

@@ -7,6 +7,7 @@ from django.core.cache import cache
 
 from kam.schedule import day_slot, once_per_slot
 
+from .crosssell import cross_sell_refresh
 from .cube import cube_refresh
 
 # Set while a rebuild is queued and not started (see receivers.py); it expires in case the task is lost,
@@ -22,3 +23,10 @@ def dashboard_cube_refresh(self) -> dict:
     cache.delete(REFRESH_QUEUED_KEY)  # from now on, a new re-grade needs a new rebuild
     refresh = cube_refresh()
     return {"refreshed_at": refresh.refreshed_at.isoformat(), "seconds": float(refresh.seconds)}
+
+
+@shared_task(name="segmentation.tasks.cross_sell_refresh")
+def cross_sell_refresh_task() -> dict:
+    """Rebuild the cross-sell suggestions (nightly, django-celery-beat)."""
+    refresh = cross_sell_refresh()
+    return {"suggestions": refresh.suggestions, "seconds": float(refresh.seconds)}

@@ -9,23 +9,25 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import redirect
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.models import Account
 from accounts.roles import is_administrator, is_sales_director
 from accounts.selectors import account_owners
-from kam.exports import export_filename, export_response
+from kam.exports import Column, Table, export_filename, export_response
 from kam.replica import replica_reads
 
 from . import cube, exports, selectors, services
-from .forms import CellForm, DashboardFilterForm, KpiTargetForm
-from .models import KpiTarget
+from .forms import CellForm, CrossForm, DashboardFilterForm, KpiTargetForm, SavedSegmentForm
+from .models import AccountSegment, KpiTarget
 
 DRILLDOWN_PAGE_SIZE = 50
 
@@ -214,4 +216,221 @@ def targets(request):
         request,
         "segmentation/targets.html",
         {"form": form if can_set else None, "targets": visible_targets},
+    )
+
+
+# --- The account page's segments panel ----------------------------------------------------------------
+
+
+def account_segments_context(request, account, *, needs_errors=()) -> dict:
+    return {
+        **selectors.account_segments(account=account),
+        "cross_sell": selectors.account_cross_sell(account=account),
+        "account": account,
+        "request": request,
+        "needs_errors": list(needs_errors),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def account_needs(request, pk):
+    """Tick the needs of an account: htmx gets the refreshed panel, a plain browser the account page."""
+    account = get_object_or_404(Account.objects.visible_to(request.user), pk=pk)
+    errors = []
+    if request.method == "POST":
+        try:
+            services.account_needs_set(
+                actor=request.user, account_id=account.pk, tag_ids=request.POST.getlist("tags")
+            )
+        except (ValidationError, ValueError) as error:
+            errors = getattr(error, "messages", [_("Choose needs from the list.")])
+        else:
+            messages.success(request, _("Needs saved."))
+            if not request.htmx:
+                return redirect(reverse("accounts:detail", args=[account.pk]) + "#segments-panel")
+    template = "segmentation/_account_segments.html" if request.htmx else "segmentation/account_segments.html"
+    return TemplateResponse(
+        request, template, account_segments_context(request, account, needs_errors=errors)
+    )
+
+
+# --- Saved segments -------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def saved_segments(request):
+    """The saved segments the user may open, with how many of their accounts each holds; POST saves the
+    account list's current filters under a name."""
+    form = SavedSegmentForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            segment = services.saved_segment_create(
+                actor=request.user,
+                name=data["name"],
+                query=QueryDict(data["query"]),
+                sharing=data["sharing"],
+                team=data["team"],
+                region=data["region"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Segment “%(name)s” saved.") % {"name": segment.name})
+            return redirect("segmentation:saved_segments")
+    segments = list(selectors.saved_segments_for(user=request.user))
+    counts = selectors.saved_segment_counts(user=request.user, segments=segments)
+    rows = [
+        {
+            "segment": segment,
+            "accounts": counts[segment.pk],
+            "querystring": selectors.saved_segment_querystring(segment),
+            "can_delete": segment.owner_id == request.user.pk or is_administrator(request.user),
+        }
+        for segment in segments
+    ]
+    return TemplateResponse(request, "segmentation/saved_segments.html", {"rows": rows, "form": form})
+
+
+@require_GET
+@login_required
+def saved_segment_open(request, pk):
+    """A saved segment opens as the account list (or its export) with the saved filters."""
+    segment = selectors.saved_segment_get(user=request.user, pk=pk)
+    export_format = request.GET.get("export")
+    query = selectors.saved_segment_querystring(segment)
+    if export_format in ("csv", "xlsx"):
+        return redirect(reverse("accounts:list_export", args=[export_format]) + f"?{query}")
+    return redirect(reverse("accounts:list") + f"?{query}")
+
+
+@require_POST
+@login_required
+def saved_segment_delete(request, pk):
+    segment = selectors.saved_segment_get(user=request.user, pk=pk)
+    try:
+        services.saved_segment_delete(actor=request.user, segment=segment)
+    except PermissionDenied:
+        messages.error(request, _("Only the person who saved a segment can delete it."))
+    else:
+        messages.success(request, _("Segment deleted."))
+    return redirect("segmentation:saved_segments")
+
+
+# --- Classification × grading × segments ----------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def cross(request):
+    """Two dimensions against each other (grade × value segment, behaviour × region…) with counts and
+    revenue, for the dashboard's scope and filters; each cell drills down to the account list."""
+    form, filters, accounts = _scope(request)
+    cross_form = CrossForm(request.GET or None)
+    rows, columns = cross_form.dimensions()
+    table = selectors.segment_cross(accounts=accounts, filters=filters, rows=rows, columns=columns)
+    # The account list filters by the latest month; a drill-down from an older month would mislead.
+    latest_segments = AccountSegment.objects.order_by("-period").values_list("period", flat=True).first()
+    drill = filters.period == selectors.latest_period() and latest_segments in (None, filters.period)
+    scope = {
+        name: value
+        for name, value in (
+            ("region", filters.region.pk if filters.region else ""),
+            ("industry", filters.industry),
+            ("owner", filters.owner.pk if filters.owner else ""),
+        )
+        if value
+    }
+    context = {
+        "form": form,
+        "cross_form": cross_form,
+        "filters": filters,
+        "table": table,
+        "rows_label": selectors.CROSS_DIMENSIONS[rows].label,
+        "columns_label": selectors.CROSS_DIMENSIONS[columns].label,
+        "drill": drill,
+        "scope_querystring": _encode(scope) if scope else "",
+        "team_filtered": filters.team is not None,
+    }
+    return TemplateResponse(request, "segmentation/cross.html", context)
+
+
+def _encode(values: dict) -> str:
+    query = QueryDict(mutable=True)
+    for name, value in values.items():
+        query[name] = value
+    return query.urlencode()
+
+
+# --- Cross-sell -------------------------------------------------------------------------------------------
+
+CROSS_SELL_PAGE_SIZE = 50
+
+
+def cross_sell_table(suggestions) -> Table:
+    return Table(
+        _("Cross-sell"),
+        [
+            Column(_("Account"), lambda row: row.account.name),
+            Column(
+                _("Account manager"),
+                lambda row: row.account.owner.get_full_name() or row.account.owner.get_username(),
+            ),
+            Column(_("Industry"), lambda row: row.account.get_industry_display()),
+            Column(_("Product line"), "product_line"),
+            Column(_("Similar accounts buying it"), "peers_buying", "integer"),
+            Column(_("Similar accounts"), "peers", "integer"),
+            Column(_("Lift"), "lift"),
+        ],
+        suggestions.iterator(chunk_size=2000),
+    )
+
+
+@require_GET
+@login_required
+def cross_sell(request):
+    """Cross-sell suggestions for every account in the user's scope (a manager's book, a director's
+    regions and teams), with the dashboard's filters; exportable."""
+    form, filters, accounts = _scope(request)
+    suggestions = selectors.cross_sell_list(accounts=accounts)
+    export_format = request.GET.get("export")
+    if export_format in ("csv", "xlsx"):
+        return export_response(
+            cross_sell_table(suggestions), export_format=export_format, filename=export_filename("cross-sell")
+        )
+    page = Paginator(suggestions, CROSS_SELL_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "refreshed": selectors.cross_sell_refreshed(),
+        "querystring": _querystring(request, "export"),
+    }
+    return TemplateResponse(request, "segmentation/cross_sell.html", context)
+
+
+# --- The accounts closest to moving up or down --------------------------------------------------------
+
+
+@require_GET
+@login_required
+def grade_movers(request):
+    """For the dashboard's scope and month: the accounts fewest points short of the next grade and those
+    closest to falling (``?grade=A``: the A accounts at risk of falling)."""
+    from scoring.outlook import grade_movers as movers
+    from scoring.services import active_scoring_model
+
+    form, filters, accounts = _scope(request)
+    found = movers(
+        accounts=accounts, period=filters.period, scoring_model=active_scoring_model(), grade=filters.grade
+    )
+    lists = [
+        (_("Closest to the next grade (points short)"), found["up"], "movers-up"),
+        (_("Closest to falling (points of margin)"), found["down"], "movers-down"),
+    ]
+    return TemplateResponse(
+        request, "segmentation/grade_movers.html", {"form": form, "filters": filters, "lists": lists}
     )

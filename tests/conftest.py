@@ -39,6 +39,7 @@ def _fresh_cache_namespace(settings):
 MIGRATION_ROWS = [
     ("scoring.migrations.0002_presets", "create_presets"),
     ("service_tiers.migrations.0002_default_tiers", "create_tiers"),
+    ("segmentation.migrations.0009_default_segments", "create_defaults"),
 ]
 
 

@@ -26,7 +26,16 @@ from kam.api import router
 from kam.limits import LONG_TEXT, MAX_LIST_ITEMS, BoundedModelMultipleChoiceField
 from kam.visibility import VisibleManyRelatedField
 
-PROJECT_APPS = {"accounts", "audit", "kam", "scoring", "service_tiers", "segmentation", "imports"}
+PROJECT_APPS = {
+    "accounts",
+    "account_plans",
+    "audit",
+    "kam",
+    "scoring",
+    "service_tiers",
+    "segmentation",
+    "imports",
+}
 # Written by KAM itself from PostgreSQL's own output, never by a person.
 SYSTEM_FIELDS: set[str] = set()
 TOO_LONG = "长" * (LONG_TEXT + 1)

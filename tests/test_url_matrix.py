@@ -79,6 +79,55 @@ def _own_account_graded(world):
     return True
 
 
+def _own_plan(world):
+    from django.utils import timezone
+
+    from account_plans.models import AccountPlan
+
+    plan, _created = AccountPlan.objects.get_or_create(
+        account=world.own_account, year=timezone.localdate().year, defaults={"created_by": world.manager}
+    )
+    return plan
+
+
+def _own_plan_action(world):
+    from django.utils import timezone
+
+    from account_plans.models import PlanAction
+
+    action, _created = PlanAction.objects.get_or_create(
+        plan=_own_plan(world),
+        description="拜访",
+        defaults={"owner": world.manager, "due_on": timezone.localdate()},
+    )
+    return action
+
+
+def _own_cross_sell(world):
+    from segmentation.models import CrossSellSuggestion
+
+    CrossSellSuggestion.objects.get_or_create(
+        account=world.own_account,
+        rank=1,
+        defaults={"product_line": "运维服务", "peers": 9, "peers_buying": 6, "lift": 2},
+    )
+    return True
+
+
+def _team_segment(world):
+    """A segment the manager shares with the East team: the manager, teammate and director (who directs
+    the team) may open it; admin sees every segment; the North people get 404."""
+    from segmentation.models import SavedSegment
+
+    team = world.manager.kam_teams.get()
+    segment, _created = SavedSegment.objects.get_or_create(
+        owner=world.manager,
+        name="华东大客户",
+        defaults={"sharing": "team", "team": team, "query": {"grade": ["A"]}},
+    )
+    return segment
+
+
 def _streamed_text(response) -> str:
     return b"".join(response.streaming_content).decode("utf-8")
 
@@ -200,6 +249,56 @@ ROUTES = {
         shows=lambda w, r: w.own_account.name in _streamed_text(r),
     ),
     "segmentation:targets": Route(lambda w: reverse("segmentation:targets"), kind="list", shows=None),
+    # Segments on the account page (tests/segmentation/test_account_segments.py)
+    "segmentation:account_needs": Route(
+        lambda w: reverse("segmentation:account_needs", args=[w.own_account.pk])
+    ),
+    # Saved segments: shared with the East team (tests/segmentation/test_saved_segments.py)
+    "segmentation:cross": Route(
+        lambda w: _own_account_graded(w) and reverse("segmentation:cross") + "?rows=industry&columns=grade",
+        kind="list",
+        shows=None,
+    ),
+    "segmentation:cross_sell": Route(
+        lambda w: _own_cross_sell(w) and reverse("segmentation:cross_sell"),
+        kind="list",
+        shows=lambda w, r: w.own_account.name in r.text,
+    ),
+    "segmentation:grade_movers": Route(
+        lambda w: _own_account_graded(w) and reverse("segmentation:grade_movers"), kind="list", shows=None
+    ),
+    # Account plans (tests/account_plans/): forms post back to the account page
+    "account_plans:summary": Route(lambda w: reverse("account_plans:summary"), kind="list", shows=None),
+    "account_plans:plan_create": Route(
+        lambda w: _own_account_graded(w) and reverse("account_plans:plan_create", args=[w.own_account.pk]),
+        "post",
+        data=lambda w: {"plan-year": 2026},
+        ok=302,
+    ),
+    "account_plans:objective_add": Route(
+        lambda w: reverse("account_plans:objective_add", args=[_own_plan(w).pk]), "post"
+    ),
+    "account_plans:action_add": Route(
+        lambda w: reverse("account_plans:action_add", args=[_own_plan(w).pk]), "post"
+    ),
+    "account_plans:review_record": Route(
+        lambda w: reverse("account_plans:review_record", args=[_own_plan(w).pk]), "post"
+    ),
+    "account_plans:action_status": Route(
+        lambda w: reverse("account_plans:action_status", args=[_own_plan_action(w).pk]),
+        "post",
+        data=lambda w: {"status-status": "done"},
+        ok=302,
+    ),
+    "segmentation:saved_segments": Route(
+        lambda w: reverse("segmentation:saved_segments"), kind="list", shows=None
+    ),
+    "segmentation:saved_segment_open": Route(
+        lambda w: reverse("segmentation:saved_segment_open", args=[_team_segment(w).pk]), ok=302
+    ),
+    "segmentation:saved_segment_delete": Route(
+        lambda w: reverse("segmentation:saved_segment_delete", args=[_team_segment(w).pk]), "post", ok=302
+    ),
     # API
     "api:api-root": Route(lambda w: reverse("api:api-root"), kind="list", anonymous=API_REFUSED, shows=None),
     "api:account-list": Route(
@@ -210,6 +309,9 @@ ROUTES = {
     ),
     "api:account-detail": Route(
         lambda w: reverse("api:account-detail", args=[w.own_account.pk]), anonymous=403
+    ),
+    "api:account-grade-outlook": Route(
+        lambda w: reverse("api:account-grade-outlook", args=[w.own_account.pk]), anonymous=403
     ),
     "api:contact-list": Route(
         lambda w: reverse("api:contact-list"),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "scoring",
     "service_tiers",
     "audit",
+    "account_plans",
 ]
 
 MIDDLEWARE = [

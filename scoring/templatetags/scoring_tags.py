@@ -19,3 +19,14 @@ def account_grade_panel(context, account):
 @register.filter
 def grade_class(grade):
     return f"kam-grade kam-grade-{grade or 'none'}"
+
+
+@register.inclusion_tag("scoring/_outlook.html", takes_context=True)
+def account_grade_outlook(context, account):
+    """What it would take to reach the next grade, and the margin before the grade below."""
+    from scoring.outlook import grade_outlook
+    from scoring.selectors import latest_snapshot
+    from scoring.services import active_scoring_model
+
+    outlook = grade_outlook(snapshot=latest_snapshot(account=account), scoring_model=active_scoring_model())
+    return {"outlook": outlook, "request": context["request"]}
