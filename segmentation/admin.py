@@ -15,7 +15,7 @@ class KpiTargetAdmin(VisibleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SegmentationSettings)
-class SegmentationSettingsAdmin(admin.ModelAdmin):
+class SegmentationSettingsAdmin(VisibleAdminMixin, admin.ModelAdmin):
     """The value segment's Pareto thresholds; they apply from the next re-grade on."""
 
     list_display = ["high_share", "medium_share", "updated_at"]
@@ -28,7 +28,7 @@ class SegmentationSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(RfmSegment)
-class RfmSegmentAdmin(admin.ModelAdmin):
+class RfmSegmentAdmin(VisibleAdminMixin, admin.ModelAdmin):
     """Named behaviour segments; an account takes the first, in position order, that holds its scores."""
 
     list_display = [
@@ -47,7 +47,7 @@ class RfmSegmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(NeedTag)
-class NeedTagAdmin(admin.ModelAdmin):
+class NeedTagAdmin(VisibleAdminMixin, admin.ModelAdmin):
     list_display = ["label_en", "label_zh_hans", "code", "position", "is_active"]
     list_editable = ["position", "is_active"]
     ordering = ["position", "pk"]

@@ -25,6 +25,7 @@ SYSTEM_DATES = {
     "segmentation.MonthCube.month",
     "segmentation.AccountCube.period",
     "segmentation.CubeRefresh.refreshed_at",
+    "segmentation.CubeRefresh.accounts_updated_until",
     "segmentation.AccountSegment.period",
     "segmentation.AccountSegment.last_order_on",
     "segmentation.AccountNeed.set_at",
