@@ -25,8 +25,9 @@ def dashboard_cube_refresh(self) -> dict:
     return {"refreshed_at": refresh.refreshed_at.isoformat(), "seconds": float(refresh.seconds)}
 
 
-@shared_task(name="segmentation.tasks.cross_sell_refresh")
-def cross_sell_refresh_task() -> dict:
+@shared_task(name="segmentation.tasks.cross_sell_refresh", bind=True)
+@once_per_slot(day_slot)  # a second beat's firing the same night does nothing
+def cross_sell_refresh_task(self) -> dict:
     """Rebuild the cross-sell suggestions (nightly, django-celery-beat)."""
     refresh = cross_sell_refresh()
     return {"suggestions": refresh.suggestions, "seconds": float(refresh.seconds)}

@@ -144,13 +144,15 @@ def test_every_scheduled_task_runs_once_per_period(django_capture_on_commit_call
     """Each task beat schedules claims its period; a duplicate firing does nothing and says so."""
     from django_celery_beat.models import PeriodicTask
 
-    from segmentation.tasks import dashboard_cube_refresh
+    from segmentation.models import CrossSellRefresh
+    from segmentation.tasks import cross_sell_refresh_task, dashboard_cube_refresh
 
     AccountFactory()
     tasks = {
         regrade_scheduled: lambda: RegradeRun.objects.filter(period=period_normalise(None)).count(),
         daily_alerts: AlertRun.objects.count,
         dashboard_cube_refresh: lambda: 1,
+        cross_sell_refresh_task: CrossSellRefresh.objects.count,
         runs_watchdog: lambda: 1,
     }
     scheduled_names = set(PeriodicTask.objects.values_list("task", flat=True))
