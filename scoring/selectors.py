@@ -12,6 +12,7 @@ from django.db.models import Case, Count, F, Q, When
 from django.utils import timezone
 
 from accounts.models import Account
+from service_tiers.rules import override_in_force_q
 
 from .computation import WORK_MEM, ModelSpec, comparison_select
 from .models import HUNDRED, AccountRating, Criterion, Grade, GradeOverride, GradeSnapshot, ScoringModel
@@ -136,11 +137,7 @@ def effective_grades(*, user, period: datetime.date | None = None):
         .annotate(
             effective_grade=Case(
                 When(
-                    Q(
-                        override__isnull=False,
-                        override__revoked_at__isnull=True,
-                        override__expires_on__gte=today,
-                    ),
+                    Q(override__isnull=False) & override_in_force_q(today=today, prefix="override__"),
                     then=F("override__grade"),
                 ),
                 default=F("computed_grade"),
